@@ -1,0 +1,40 @@
+# The one task runner: the README's two commands and CI call these targets verbatim.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install lint bench documents clean
+
+# torch first, pinned: 2.13.0 is the CPU build on this disk; anything else pulls CUDA (GBs).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## serve the app on 127.0.0.1:7860 (builds the index from corpus/ when absent)
+	$(BIN)/toolbox-assistant serve
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check ingest assistant app.py tests benchmarks
+
+bench: $(STAMP)  ## speed figures: query latency and ingest throughput against their floors
+	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/ingest.py
+
+documents: $(STAMP)  ## rebuild corpus/documents/*.pdf from corpus/sources/*.md
+	$(BIN)/python corpus/build_documents.py
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,1 @@
+"""Read side: question -> retrieve -> rank tools -> answer."""

@@ -1,0 +1,169 @@
+"""The command line: `toolbox-assistant ingest|ask|serve` (also `python -m assistant`).
+
+Exit codes: 0 success, 1 some input failed (the rest was done), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES
+from ingest.settings import Settings, configure_offline
+
+log = logging.getLogger("toolbox")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toolbox-assistant",
+        description="Find climate-adaptation tools for municipalities, with the passages "
+                    "behind them.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="index documents and tool files",
+                                 description="Index files or folders; unchanged files are skipped.")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="files or folders (PDF, Markdown, text, tool YAML)")
+    ingest.add_argument("--remove-missing", action="store_true",
+                        help="remove what was indexed from these folders but is gone now")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="drop the whole index first (after changing model or chunking)")
+
+    ask = commands.add_parser("ask", help="ask a question", description="Ask a question.")
+    ask.add_argument("question", help="the question, in English or German")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    for flag, values in (("hazard", HAZARDS), ("phase", PHASES), ("scale", SCALES),
+                         ("language", LANGUAGES), ("kind", KINDS), ("cost", COSTS)):
+        ask.add_argument(f"--{flag}", action="append", choices=values, metavar=flag.upper(),
+                         help=f"only tools with this {flag} (repeatable): {', '.join(values)}")
+    ask.add_argument("--top-k", type=int, default=None, metavar="N",
+                     help="how many tools to list (default: TOOLBOX_TOP_K)")
+
+    serve = commands.add_parser("serve", help="run the web app",
+                                description="Run the Gradio app (builds the index if empty).")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_offline()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from ingest.errors import ToolboxError
+
+    try:
+        settings = Settings.from_env()
+        if args.command == "ingest":
+            return _ingest(args, settings)
+        if args.command == "ask":
+            return _ask(args, settings)
+        if args.command == "serve":
+            return _serve(args, settings)
+    except ToolboxError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except ValueError as err:  # settings that do not parse
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.service import Assistant, open_store
+    from ingest.embed import Embedder
+
+    embedder = Embedder(settings.embed_model)
+    if args.rebuild:
+        _drop_index(settings)
+    assistant = Assistant(settings, embedder=embedder, store=open_store(settings, embedder))
+    report = assistant.ingest(list(args.paths), remove_missing=args.remove_missing,
+                              progress=sys.stderr.isatty())
+    for result in report.results:
+        if result.status == "failed":
+            print(f"failed: {result.path}: {result.detail}", file=sys.stderr)
+        elif args.verbose or result.status != "unchanged":
+            print(f"{result.status}: {result.path}" + (f" ({result.chunks} chunks)"
+                                                       if result.chunks else ""))
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _drop_index(settings: Settings) -> None:
+    from ingest.store import connect
+
+    client = connect(settings)
+    for name in (settings.collection, f"{settings.collection}-manifest"):
+        try:
+            client.delete_collection(name)
+        except Exception:  # not there: nothing to drop
+            continue
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.filters import Filters
+    from assistant.service import Assistant
+
+    filters = Filters.of(hazards=args.hazard, phases=args.phase, scales=args.scale,
+                         languages=args.language, kinds=args.kind, costs=args.cost)
+    if args.top_k is not None and args.top_k < 1:
+        print("error: --top-k must be at least 1", file=sys.stderr)
+        return 2
+    assistant = Assistant(settings)
+    assistant.ensure_index()
+    answer = assistant.ask(args.question, filters, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer.text)
+        print()
+        for rank, ranked in enumerate(answer.tools, start=1):
+            tool = ranked.tool
+            print(f"{rank}. {tool.name} ({tool.kind}) {tool.url or ''}".rstrip())
+            if ranked.reasons:
+                print(f"   why: {'; '.join(ranked.reasons)}")
+        if answer.passages:
+            print()
+            for number, hit in enumerate(answer.passages, start=1):
+                print(f"[{number}] {hit.chunk.title}, p. {hit.chunk.page_start}")
+    return 0
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    """The `ask --json` object of DESIGN.md."""
+    def passage(hit: Any) -> dict[str, Any]:
+        return {"doc_id": hit.chunk.doc_id, "title": hit.chunk.title,
+                "page": hit.chunk.page_start, "text": hit.chunk.text,
+                "score": round(hit.score, 6)}
+
+    return {
+        "query": answer.query,
+        "answer": answer.text,
+        "tools": [
+            {"id": r.tool.id, "name": r.tool.name, "score": round(r.score, 6),
+             "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages]}
+            for r in answer.tools
+        ],
+        "passages": [passage(h) for h in answer.passages],
+    }
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    # The UI lives in app.py at the edge and nothing imports it: run it as `python app.py` would.
+    import runpy
+
+    sys.argv = ["app.py"]
+    if args.host:
+        sys.argv += ["--host", args.host]
+    if args.port:
+        sys.argv += ["--port", str(args.port)]
+    runpy.run_module("app", run_name="__main__")
+    return 0

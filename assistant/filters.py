@@ -1,0 +1,119 @@
+"""Metadata filters: what a user narrowed the search to, in Chroma's terms and as chunk masks.
+
+Hazards, phases and language apply to every chunk (a passage carries its document's tags);
+scale, kind and cost describe tools only, so passages pass them and the tools they point to are
+checked in ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import ToolboxError
+from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES, Chunk, Tool
+
+_VOCABULARY = {"hazards": HAZARDS, "phases": PHASES, "scales": SCALES, "languages": LANGUAGES,
+               "kinds": KINDS, "costs": COSTS}
+
+
+@dataclass(frozen=True)
+class Filters:
+    hazards: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    scales: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    costs: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, **values: Iterable[str] | str | None) -> Filters:
+        """Build from user input, refusing values outside the vocabularies with a clear message."""
+        clean: dict[str, tuple[str, ...]] = {}
+        for name, raw in values.items():
+            if name not in _VOCABULARY:
+                raise ToolboxError(f"unknown filter {name!r}; use one of {', '.join(_VOCABULARY)}")
+            items = [raw] if isinstance(raw, str) else list(raw or ())
+            items = [str(v).strip().lower() for v in items if str(v).strip()]
+            unknown = [v for v in items if v not in _VOCABULARY[name]]
+            if unknown:
+                raise ToolboxError(f"unknown {name[:-1]} {unknown[0]!r}; "
+                                   f"choose from {', '.join(_VOCABULARY[name])}")
+            clean[name] = tuple(dict.fromkeys(items))
+        return cls(**clean)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def merged(self, other: Filters) -> Filters:
+        """Union per field: the user's explicit choice plus what the question implies."""
+        return Filters(**{
+            f.name: tuple(dict.fromkeys(getattr(self, f.name) + getattr(other, f.name)))
+            for f in fields(self)})
+
+    def where(self) -> dict[str, Any] | None:
+        """The Chroma `where` clause for these filters (None when there are none)."""
+        conditions: list[dict[str, Any]] = []
+        for key, values in (("hazards", self.hazards), ("phases", self.phases),
+                            ("languages", self.languages)):
+            if values:
+                conditions.append(_any_of([{key: {"$contains": v}} for v in values]))
+        tool_only = []
+        if self.scales:
+            tool_only.append(_any_of([{"scale": {"$contains": v}} for v in self.scales]))
+        if self.kinds:
+            tool_only.append({"tool_kind": {"$in": list(self.kinds)}})
+        if self.costs:
+            tool_only.append({"cost": {"$in": list(self.costs)}})
+        conditions += [{"$or": [{"kind": "passage"}, c]} for c in tool_only]
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+    def accepts_tool(self, tool: Tool) -> bool:
+        checks = ((self.hazards, tool.hazards), (self.phases, tool.phases),
+                  (self.scales, tool.scale), (self.languages, tool.languages),
+                  (self.kinds, [tool.kind]), (self.costs, [tool.cost] if tool.cost else []))
+        return all(not wanted or set(wanted) & set(have) for wanted, have in checks)
+
+
+def _any_of(conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    return conditions[0] if len(conditions) == 1 else {"$or": conditions}
+
+
+class FilterMasks:
+    """Per-value boolean arrays over a chunk list, so a filter costs a few numpy operations."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        n = len(chunks)
+        self._n = n
+        self._is_passage = np.array([c.kind == "passage" for c in chunks], dtype=bool)
+        self._index: dict[tuple[str, str], np.ndarray] = {}
+        for i, chunk in enumerate(chunks):
+            for key, values in (("hazards", chunk.hazards), ("phases", chunk.phases),
+                                ("languages", chunk.language.split(",")), ("scales", chunk.scale),
+                                ("kinds", (chunk.tool_kind,)), ("costs", (chunk.cost,))):
+                for value in values:
+                    if value:
+                        self._index.setdefault((key, value), np.zeros(n, dtype=bool))[i] = True
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters:
+            return None
+        mask = np.ones(self._n, dtype=bool)
+        for key in ("hazards", "phases", "languages", "scales", "kinds", "costs"):
+            values = getattr(filters, key)
+            if not values:
+                continue
+            field_mask = np.zeros(self._n, dtype=bool)
+            for value in values:
+                hit = self._index.get((key, value))
+                if hit is not None:
+                    field_mask |= hit
+            if key in ("scales", "kinds", "costs"):
+                field_mask |= self._is_passage
+            mask &= field_mask
+        return mask

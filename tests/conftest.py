@@ -1,0 +1,80 @@
+"""Shared fixtures: the real packaged model (loaded once), real chromadb stores, real PDFs."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings, configure_offline
+
+configure_offline()
+
+from ingest.embed import Embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh embedded store with a collection no other test uses."""
+    return Settings.from_env(environ={}, data_dir=tmp_path / "data",
+                             collection=f"test-{uuid.uuid4().hex[:12]}",
+                             corpus_dir=tmp_path / "corpus")
+
+
+def write_pdf(path: Path, pages: list[str], title: str = "Test document",
+              keywords: str = "", encrypt: str | None = None) -> Path:
+    """A real multi-page PDF with the given text on each page (fpdf2, core font)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(title)
+    if keywords:
+        pdf.set_keywords(keywords)
+    if encrypt:
+        pdf.set_encryption(owner_password=encrypt, user_password=encrypt)
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+@pytest.fixture
+def pdf_factory(tmp_path: Path) -> Callable[..., Path]:
+    def make(name: str, pages: list[str], **kwargs: object) -> Path:
+        return write_pdf(tmp_path / "docs" / name, pages, **kwargs)  # type: ignore[arg-type]
+    return make
+
+
+def copy_tools(target: Path, ids: list[str]) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for tool_id in ids:
+        shutil.copy(CORPUS / "tools" / f"{tool_id}.yaml", target / f"{tool_id}.yaml")
+    return target
+
+
+@pytest.fixture(scope="session")
+def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
+    """An assistant over the whole shipped corpus, built once for the session."""
+    from assistant.service import Assistant
+
+    data = tmp_path_factory.mktemp("shipped")
+    settings = Settings.from_env(environ={}, data_dir=data, corpus_dir=CORPUS,
+                                 collection="shipped")
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ensure_index()
+    assert report is not None and not report.failed, report and report.failed
+    return assistant

