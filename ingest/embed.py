@@ -67,6 +67,10 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             cached = self._cache.get(text)

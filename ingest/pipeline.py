@@ -35,7 +35,7 @@ from ingest.store import SourceRecord, Store
 log = logging.getLogger(__name__)
 
 IGNORE_FILE = ".toolboxignore"
-_EMBED_GROUP = 256  # chunks embedded together before their sources are written
+_EMBED_GROUP = 1024  # chunks embedded together (length-sorted batches pad less) before writing
 
 
 @dataclass(frozen=True)
@@ -256,12 +256,8 @@ class Ingestor:
     def _write_group(self, group: list[_Work], bar: tqdm) -> None:
         texts = [embedding_text(c) for w in group for c in w.chunks]
         vectors = self.embedder.embed_documents(texts)
-        offset = 0
-        for item in group:
-            n = len(item.chunks)
-            self.store.replace_source(item.record, item.chunks, vectors[offset:offset + n])
-            offset += n
-            bar.update(n)
+        self.store.replace_sources([(w.record, w.chunks) for w in group], vectors)
+        bar.update(len(texts))
 
 
 def _tools_of(manifest: dict[str, SourceRecord]) -> list[Tool]:

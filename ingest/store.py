@@ -106,13 +106,20 @@ class Store:
 
     def replace_source(self, record: SourceRecord, chunks: Sequence[Chunk],
                        embeddings: np.ndarray) -> None:
-        """Swap a source's chunks for new ones; the manifest entry is written last.
+        self.replace_sources([(record, chunks)], embeddings)
 
-        A crash before the last step leaves the source without a manifest entry, so the next
-        ingest sees it as not indexed and writes it again; no reader trusts its chunks meanwhile.
+    def replace_sources(self, sources: Sequence[tuple[SourceRecord, Sequence[Chunk]]],
+                        embeddings: np.ndarray) -> None:
+        """Swap each source's chunks for new ones; the manifest entries are written last.
+
+        A crash before the last step leaves these sources without manifest entries, so the
+        next ingest sees them as not indexed and writes them again; no reader trusts their
+        chunks meanwhile. `embeddings` holds the rows of all chunks, in order.
         """
-        self._manifest.delete(ids=[record.source_id])
-        self._chunks.delete(where={"source_id": record.source_id})
+        source_ids = [record.source_id for record, _ in sources]
+        chunks = [chunk for _, source_chunks in sources for chunk in source_chunks]
+        self._manifest.delete(ids=source_ids)
+        self._chunks.delete(where={"source_id": {"$in": source_ids}})
         step = max(1, min(self._client.get_max_batch_size(), 2000))
         for start in range(0, len(chunks), step):
             batch = chunks[start:start + step]
@@ -123,8 +130,9 @@ class Store:
                 metadatas=[_chunk_metadata(c) for c in batch],
             )
         self._manifest.upsert(
-            ids=[record.source_id], embeddings=[[0.0]], documents=[record.path],
-            metadatas=[{"record": json.dumps(asdict(record))}],
+            ids=source_ids, embeddings=[[0.0]] * len(sources),
+            documents=[record.path for record, _ in sources],
+            metadatas=[{"record": json.dumps(asdict(record))} for record, _ in sources],
         )
         self._bump_revision()
 
