@@ -46,6 +46,7 @@ class Answer:
     passages: tuple[Hit, ...]
     language: str
     search_query: str = ""  # what was searched, when it differs from what was asked
+    chips: tuple[str, ...] = ()  # filters and facets inferred from the question (field:value)
 
 
 def compose(query: str, tools: list[RankedTool], hits: list[Hit], language: str) -> Answer:

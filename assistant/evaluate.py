@@ -16,9 +16,9 @@ from pathlib import Path
 import ir_measures
 from ir_measures import AP, RR, R, nDCG
 
-from assistant.filters import Filters
-from assistant.rank import rank_tools
-from assistant.retrieve import Mode, Retriever
+from assistant.intent import Intent
+from assistant.retrieve import Mode
+from assistant.service import Assistant
 from ingest.errors import ToolboxError
 from ingest.records import Hit
 
@@ -92,17 +92,22 @@ def _lines(path: Path) -> Iterable[str]:
             raise DatasetProblem(f"{path}: not UTF-8 (byte {err.start})") from None
 
 
-def tool_run(retriever: Retriever, mode: Mode) -> Callable[[str], dict[str, float]]:
+def tool_run(assistant: Assistant, mode: Mode, intent: bool = True, expansion: bool = True
+             ) -> Callable[[str], dict[str, float]]:
+    """Tools for a query as `ask` ranks them; `intent`/`expansion` off give the plain variants."""
     def run(query: str) -> dict[str, float]:
-        hits = retriever.search(query, Filters(), mode=mode)
-        ranked = rank_tools(query, hits, retriever.snapshot.tools, Filters(), RUN_DEPTH)
+        _, ranked = assistant.rank(query, mode=mode, top_k=RUN_DEPTH,
+                                   intent=None if intent else Intent(), expansion=expansion)
         return {r.tool.id: r.score for r in ranked}
     return run
 
 
-def passage_run(retriever: Retriever, mode: Mode) -> Callable[[str], dict[str, float]]:
+def passage_run(assistant: Assistant, mode: Mode, intent: bool = True, expansion: bool = True
+                ) -> Callable[[str], dict[str, float]]:
     def run(query: str) -> dict[str, float]:
-        return pages_of(retriever.search(query, Filters(), mode=mode))
+        retrieval, _ = assistant.rank(query, mode=mode, top_k=1,
+                                      intent=None if intent else Intent(), expansion=expansion)
+        return pages_of(retrieval.hits)
     return run
 
 

@@ -45,15 +45,20 @@ PHASE_TERMS: dict[str, tuple[str, ...]] = {
 }
 
 
+Term = tuple[frozenset[str], ...]  # per word of a term: its English and German stems
+
+
 @lru_cache(maxsize=1)
-def _stemmed(table: str) -> dict[str, tuple[frozenset[str], ...]]:
+def _stemmed(table: str) -> dict[str, tuple[Term, ...]]:
     source = HAZARD_TERMS if table == "hazards" else PHASE_TERMS
-    return {key: tuple(frozenset(analyze(term)) for term in terms) for key, terms in source.items()}
+    return {key: tuple(tuple(frozenset(analyze(w)) for w in term.split()) for term in terms)
+            for key, terms in source.items()}
 
 
 def _matches(table: str, query_terms: set[str]) -> list[str]:
-    return [key for key, term_sets in _stemmed(table).items()
-            if any(terms and terms <= query_terms for terms in term_sets)]
+    """Keys with a term whose every word meets the query in either language's stem."""
+    return [key for key, terms in _stemmed(table).items()
+            if any(term and all(stems & query_terms for stems in term) for term in terms)]
 
 
 def hazards_in(text: str) -> list[str]:

@@ -1,7 +1,9 @@
-"""Hits -> ranked tools, each with the reasons it fits and the passages that vouch for it (pure).
+"""Retrieval -> ranked tools, each with the reasons it fits and the passages that vouch for it.
 
-A tool earns score from its own description chunk and, at a discount, from document passages
-that name it: a guide that recommends a tool for the situation asked about is evidence too.
+Pure. A tool's rank fuses (reciprocal rank) how well its own description matches, per signal,
+with how early a guide passage that names it was found: a guide that recommends a tool for the
+situation asked about is evidence too, and it carries the question across languages when the
+guide is written in the question's language.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from dataclasses import dataclass, field
 
 from assistant.filters import Filters
 from assistant.glossary import hazards_in, phases_in
+from assistant.retrieve import Retrieval
 from ingest.records import Hit, Tool
 from ingest.text import analyze, words
 
-OWN_WEIGHT = 1.0
-MENTION_WEIGHT = 0.5
+RRF_K = 60
+SIGNAL_WEIGHTS = {"bm25": 1.0, "dense": 1.0, "passages": 1.0}
+FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
 
 
@@ -26,21 +30,34 @@ class RankedTool:
     passages: tuple[Hit, ...] = field(default_factory=tuple)
 
 
-def rank_tools(query: str, hits: list[Hit], tools: dict[str, Tool], filters: Filters,
-               top_k: int) -> list[RankedTool]:
-    """The top_k tools for the query, best first, restricted to tools the filters accept."""
-    scores: dict[str, float] = {}
+def rank_tools(query: str, retrieval: Retrieval, tools: dict[str, Tool], filters: Filters,
+               top_k: int, facets: Filters = Filters()) -> list[RankedTool]:
+    """The top_k tools for the query, best first, restricted to tools the filters accept.
+
+    `facets` (hazards, phases, kinds, scales the question speaks of) lift matching tools by
+    FACET_WEIGHT per matching facet, in the units of one first rank.
+    """
     evidence: dict[str, list[Hit]] = {}
-    for hit in hits:
-        chunk = hit.chunk
-        if chunk.kind == "tool":
-            for tool_id in chunk.tool_ids:
-                scores[tool_id] = scores.get(tool_id, 0.0) + OWN_WEIGHT * hit.score
-        else:
-            share = MENTION_WEIGHT * hit.score / max(1, len(chunk.tool_ids)) ** 0.5
-            for tool_id in chunk.tool_ids:
-                scores[tool_id] = scores.get(tool_id, 0.0) + share
+    passage_rank: dict[str, int] = {}
+    for rank, hit in enumerate(retrieval.hits, start=1):
+        if hit.chunk.kind == "passage":
+            for tool_id in hit.chunk.tool_ids:
                 evidence.setdefault(tool_id, []).append(hit)
+                passage_rank.setdefault(tool_id, rank)
+    scores: dict[str, float] = {}
+    for signal, ranking in retrieval.tool_rankings.items():
+        weight = SIGNAL_WEIGHTS.get(signal, 1.0)
+        for rank, tool_id in enumerate(ranking, start=1):
+            scores[tool_id] = scores.get(tool_id, 0.0) + weight / (RRF_K + rank)
+    # A passage counts at its rank among all chunks, tool descriptions included: in a small
+    # knowledge base every passage is "found", but only a good one outranks the descriptions.
+    for tool_id, rank in passage_rank.items():
+        scores[tool_id] = scores.get(tool_id, 0.0) + SIGNAL_WEIGHTS["passages"] / (RRF_K + rank)
+    if facets:
+        for tool_id in scores:
+            if tool_id in tools:
+                scores[tool_id] += FACET_WEIGHT * _facet_matches(tools[tool_id], facets) / (
+                    RRF_K + 1)
     eligible = [t for t in scores if t in tools and filters.accepts_tool(tools[t])]
     eligible.sort(key=lambda t: (-scores[t], t))
     asked_hazards = set(filters.hazards) | set(hazards_in(query))
@@ -55,6 +72,12 @@ def rank_tools(query: str, hits: list[Hit], tools: dict[str, Tool], filters: Fil
         )
         for t in eligible[:top_k]
     ]
+
+
+def _facet_matches(tool: Tool, facets: Filters) -> int:
+    return sum(bool(set(wanted) & set(have)) for wanted, have in (
+        (facets.hazards, tool.hazards), (facets.phases, tool.phases),
+        (facets.kinds, (tool.kind,)), (facets.scales, tool.scale)))
 
 
 def _content_words(text: str) -> dict[str, str]:

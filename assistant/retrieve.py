@@ -1,7 +1,13 @@
 """Hybrid retrieval: dense k-NN in Chroma and BM25 over the same chunks, fused by reciprocal rank.
 
-The in-memory side (chunk table, BM25, filter masks, tool records) is a snapshot of the store,
-rebuilt when the store's revision moves, so several app instances on one Chroma server agree.
+Two things come back for a question: the chunks that answer it (passages to cite) and, per
+signal, every tool ordered by how well its own description matches. Tools are few (hundreds,
+not the 100k chunks documents bring), so their vectors live in memory and each tool is scored
+exactly, instead of hoping it surfaces among the nearest chunks.
+
+The in-memory side (chunk table, BM25, filter masks, tool records and vectors) is a snapshot of
+the store, rebuilt when the store's revision moves, so several app instances on one Chroma
+server agree.
 """
 
 from __future__ import annotations
@@ -9,8 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from assistant.filters import FilterMasks, Filters
 from ingest.embed import Embedder
@@ -36,6 +44,8 @@ class Snapshot:
     lexical: LexicalIndex
     masks: FilterMasks
     tools: dict[str, Tool]
+    tool_positions: np.ndarray  # positions in `chunks` of the tools' own chunks
+    tool_vectors: np.ndarray  # their embeddings, row for row
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
@@ -45,14 +55,26 @@ class Snapshot:
         chunks = list(store.chunks())
         tools = {t.id: t for t in (Tool.model_validate_json(r.payload)
                                    for r in manifest.values() if r.kind == "tool")}
+        tool_positions = np.array([i for i, c in enumerate(chunks) if c.kind == "tool"],
+                                  dtype=np.int64)
         snapshot = cls(
             revision=revision, chunks=chunks,
             position={c.chunk_id: i for i, c in enumerate(chunks)},
             lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
+            tool_positions=tool_positions,
+            tool_vectors=store.embeddings([chunks[i].chunk_id for i in tool_positions]),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)
         return snapshot
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found: chunks best first, and tools best first per signal."""
+
+    hits: list[Hit]
+    tool_rankings: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Retriever:
@@ -83,17 +105,54 @@ class Retriever:
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:
         """Chunks for the query, best first, each with its fused score and per-signal ranks."""
+        return self.retrieve(query, filters, mode, k).hits
+
+    def retrieve(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
+                 k: int = CANDIDATES, lexical_text: str | None = None,
+                 translated_text: str | None = None) -> Retrieval:
+        """Chunks and tool rankings for the query.
+
+        Args:
+            lexical_text: what BM25 scores instead of the query (the query with translations).
+            translated_text: the query in the embedding model's language, when it differs; its
+                vector ranks the tools once more.
+        """
         snapshot = self.snapshot
-        rankings: dict[str, list[int]] = {}
+        mask = snapshot.masks.mask(filters)
+        chunk_rankings: dict[str, list[int]] = {}
+        tool_scores: dict[str, np.ndarray] = {}
         if mode in ("hybrid", "bm25"):
-            mask = snapshot.masks.mask(filters)
-            rankings["bm25"] = [i for i, _ in snapshot.lexical.search(query, k, mask)]
+            scores = snapshot.lexical.scores(lexical_text or query)
+            chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
+            tool_scores["bm25"] = scores[snapshot.tool_positions]
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query)
             nearest = self.store.nearest(vector, k, filters.where())
-            rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest
-                                 if cid in snapshot.position]
-        return _fuse(snapshot.chunks, rankings)
+            chunk_rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest
+                                       if cid in snapshot.position]
+            if len(snapshot.tool_positions):
+                tool_scores["dense"] = snapshot.tool_vectors @ vector
+                if translated_text:
+                    translated = self.embedder.embed_query(translated_text)
+                    tool_scores["dense_translated"] = snapshot.tool_vectors @ translated
+        tool_mask = None if mask is None else mask[snapshot.tool_positions]
+        return Retrieval(
+            hits=_fuse(snapshot.chunks, chunk_rankings),
+            tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
+                           for signal, scores in tool_scores.items()},
+        )
+
+
+def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | None,
+                  positive_only: bool) -> list[str]:
+    """Tool ids by descending score; lexical scores of zero mean no match and are left out."""
+    keep = np.ones(len(scores), dtype=bool) if mask is None else mask.copy()
+    if positive_only:
+        keep &= scores > 0
+    order = np.flatnonzero(keep)
+    order = order[np.argsort(-scores[order], kind="stable")]
+    chunks = snapshot.chunks
+    return [chunks[snapshot.tool_positions[i]].tool_ids[0] for i in order]
 
 
 def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]]) -> list[Hit]:

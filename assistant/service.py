@@ -6,12 +6,17 @@ The CLI and the Gradio app both talk to this class and nothing below it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.answer import TEXTS, Answer, compose
+from assistant.conversation import Turn, standalone_query
+from assistant.expand import expand
 from assistant.filters import Filters
-from assistant.rank import rank_tools
-from assistant.retrieve import Retriever
+from assistant.intent import Intent, infer
+from assistant.rank import RankedTool, rank_tools
+from assistant.retrieve import Mode, Retrieval, Retriever
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
 from ingest.errors import ToolboxError
@@ -64,13 +69,48 @@ class Assistant:
         log.info("index is empty: building it from %s", corpus)
         return self.ingest([corpus], progress=progress)
 
-    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> Answer:
-        """Answer a question: ranked tools with reasons and passages, and a cited summary."""
+    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None,
+            history: Sequence[Turn] = (), removed_chips: Sequence[str] = ()) -> Answer:
+        """Answer a question: ranked tools with reasons and passages, and a cited summary.
+
+        Args:
+            history: earlier turns of the chat; a follow-up is searched with their topic.
+            removed_chips: inferred filters (`field:value`) the user switched off.
+        """
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
         language = detect_language(question) if question else "en"
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion(TEXTS[language]["empty"])
-        hits = self.retriever.search(question, filters)
-        tools = rank_tools(question, hits, self.retriever.snapshot.tools, filters,
-                           top_k or self.settings.top_k)
-        return compose(question, tools, hits, language)
+        query = standalone_query(question, list(history))
+        intent = infer(query, expand(query).translations)
+        for chip in removed_chips:
+            intent = intent.without(chip)
+        retrieval, tools = self.rank(query, filters, top_k=top_k, intent=intent)
+        answer = compose(query, tools, retrieval.hits, language)
+        return replace(answer, query=question, search_query=query if query != question else "",
+                       chips=tuple(intent.chips()))
+
+    def rank(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
+             top_k: int | None = None, intent: Intent | None = None,
+             expansion: bool = True) -> tuple[Retrieval, list[RankedTool]]:
+        """Retrieve and rank tools for a standalone query (what `ask` and `evaluate` share).
+
+        Args:
+            intent: filters and facets the query implies; inferred when not given. Pass
+                `Intent()` to rank without them.
+            expansion: translate the query's terms with the glossary for the other language.
+        """
+        expanded = expand(query) if expansion else None
+        if intent is None:
+            intent = infer(query, expanded.translations if expanded else ())
+        effective = filters.merged(intent.filters)
+        lexical_text = translated_text = None
+        if expanded:
+            lexical_text = expanded.lexical_text(query)
+            if expanded.language != "en" and expanded.translations:
+                translated_text = " ".join(expanded.translations)
+        retrieval = self.retriever.retrieve(query, effective, mode, lexical_text=lexical_text,
+                                            translated_text=translated_text)
+        tools = rank_tools(query, retrieval, self.retriever.snapshot.tools, effective,
+                           top_k or self.settings.top_k, facets=intent.facets)
+        return retrieval, tools

@@ -33,7 +33,9 @@ def main() -> None:
         dataset = load_dataset(CORPUS / "benchmark", CORPUS / "benchmark" / "qrels" /
                                f"{target}.tsv")
         make = tool_run if target == "tools" else passage_run
-        results = evaluate(dataset, {m: make(assistant.retriever, m) for m in RETRIEVERS})
+        runners = {m: make(assistant, m) for m in RETRIEVERS}
+        runners["hybrid-plain"] = make(assistant, "hybrid", intent=False, expansion=False)
+        results = evaluate(dataset, runners)
         by_lang = breakdown(dataset, results, "lang")
         print(f"\n{target}: {len(dataset.queries)} queries")
         print(f"{'retriever':10} {'all':>26} {'en':>26} {'de':>26}")

@@ -43,7 +43,12 @@ class LexicalIndex:
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (position, score) with a positive score, best first, within the mask."""
-        scores = self.scores(query)
+        return self.top(self.scores(query), k, mask)
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None
+            ) -> list[tuple[int, float]]:
+        """Top-k (position, score) of a score vector, positive scores only, within the mask."""
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)

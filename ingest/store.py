@@ -183,6 +183,17 @@ class Store:
                 if meta.get("source_id") in complete:
                     yield _chunk_from(chunk_id, text, meta)
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """Stored vectors of the given chunks, in the given order."""
+        if not chunk_ids:
+            return np.zeros((0, self.spec.dim), dtype=np.float32)
+        found: dict[str, Any] = {}
+        for start in range(0, len(chunk_ids), _PAGE):
+            batch = self._chunks.get(ids=list(chunk_ids[start:start + _PAGE]),
+                                     include=["embeddings"])
+            found.update(zip(batch["ids"], batch["embeddings"], strict=True))
+        return np.asarray([found[i] for i in chunk_ids], dtype=np.float32)
+
     def nearest(self, vector: np.ndarray, k: int,
                 where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest chunk ids with cosine similarity, best first."""

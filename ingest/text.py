@@ -54,6 +54,11 @@ def words(text: str) -> list[str]:
     return out
 
 
+def stem(word: str, language: str) -> str:
+    """One word's Snowball stem in `en` or `de` (the word as `words` yields it)."""
+    return _stemmer("german" if language == "de" else "english").stemWord(word)
+
+
 def analyze(text: str) -> list[str]:
     """Index terms: each content word stemmed as English and as German (both kept when they differ).
 

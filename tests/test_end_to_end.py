@@ -19,6 +19,8 @@ PAGES = [
     "outdoors, and where a water connection is near.",
     "Heavy rain. The Hinweiskarte Starkregengefahren shows where water collects after a "
     "cloudburst, so the town can warn owners of houses in hollows and underpasses.",
+    "Warnings. Before a heatwave, the DWD heat warning system (hitzewarnungen.de, newsletter) "
+    "alerts the health office, care homes and the public, so the town can start its measures.",
 ]
 
 
@@ -56,11 +58,26 @@ def test_cloudburst_question_cites_page_three(assistant: Assistant) -> None:
     assert "[1]" in answer.text
 
 
-def test_german_question_gets_german_answer(assistant: Assistant) -> None:
+def test_german_question_finds_english_described_tool(assistant: Assistant) -> None:
     answer = assistant.ask("Wo gibt es Hitzewarnungen für unsere Stadt?")
     assert answer.language == "de"
     assert answer.text.startswith("Passende Werkzeuge")
     assert "dwd-hitzewarnsystem" in _ids(answer)[:3]
+    assert ("small-town-guide", 4) in {(p.chunk.doc_id, p.chunk.page_start)
+                                       for p in answer.passages[:2]}
+
+
+def test_follow_up_keeps_the_topic(assistant: Assistant) -> None:
+    from assistant.conversation import Turn
+
+    first = assistant.ask("Where should we put public drinking fountains?")
+    follow = assistant.ask("and in German?", history=[Turn(first.query, first.query)])
+    assert follow.search_query.startswith("Where should we put public drinking fountains?")
+    assert "languages:de" in follow.chips
+    assert _ids(follow)[0] == "halle-trinkbrunnen-entscheidungsmatrix"
+    assert all("de" in t.tool.languages for t in follow.tools)
+    free = assistant.ask("only free ones", history=[Turn(first.query, first.query)])
+    assert "costs:free" in free.chips and all(t.tool.cost == "free" for t in free.tools)
 
 
 def test_filters_restrict_tools(assistant: Assistant) -> None:

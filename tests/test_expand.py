@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from assistant.expand import Glossary, default_glossary, expand
+
+
+def test_german_compound_is_translated_by_its_parts() -> None:
+    glossary = Glossary([("Starkregen", ["heavy rain"]), ("Gefahrenkarte", ["hazard map"]),
+                         ("Karte", ["map"])])
+    assert glossary.translate("Starkregengefahrenkarten", "de") == ["heavy rain", "hazard map"]
+    assert glossary.translate("eine Starkregengefahrenkarten-Vorlage", "de") == [
+        "heavy rain", "hazard map"]
+    assert glossary.translate("Vorlage", "de") == []
+
+
+def test_phrases_and_both_directions() -> None:
+    glossary = Glossary([("vulnerable Gruppen", ["vulnerable groups"]), ("Hitze", ["heat"])])
+    assert glossary.translate("Schutz vulnerabler Gruppen bei Hitze", "de") == [
+        "vulnerable groups", "heat"]
+    assert glossary.translate("protecting vulnerable groups from heat", "en") == [
+        "vulnerable Gruppen", "Hitze"]
+
+
+def test_shipped_glossary_carries_german_questions_to_english() -> None:
+    assert len(default_glossary()._de) > 500
+    expansion = expand("Wo finde ich eine Starkregengefahrenkarte für unsere Gemeinde?")
+    assert expansion.language == "de"
+    assert any("heavy rain" in t for t in expansion.translations)
+    assert "Gemeinde" not in expansion.lexical_text("x")
