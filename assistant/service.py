@@ -6,9 +6,14 @@ The CLI and the Gradio app both talk to this class and nothing below it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
+from assistant import workbench
 from assistant.answer import TEXTS, Answer, compose
+from assistant.evaluate import Evaluation, Progress
+from assistant.feedback import FeedbackStore
 from assistant.filters import Filters
 from assistant.rank import rank_tools
 from assistant.retrieve import Retriever
@@ -74,3 +79,20 @@ class Assistant:
         tools = rank_tools(question, hits, self.retriever.snapshot.tools, filters,
                            top_k or self.settings.top_k)
         return compose(question, tools, hits, language)
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.settings.data_dir)
+
+    def record_feedback(self, query: str, filters: Filters, shown: Sequence[str], target: str,
+                        vote: int) -> None:
+        """A thumbs up (+1) or down (-1) on an answer (target "answer") or one shown tool."""
+        self.feedback.record(query, asdict(filters), shown, target, vote)
+
+    def evaluate(self, dataset: str | Path, target: str | None = None,
+                 retrievers: Sequence[str] = ("bm25", "dense", "hybrid"),
+                 qrels: Path | None = None, progress: Progress | None = None) -> Evaluation:
+        """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.workbench."""
+        request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
+        return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
+                             progress)

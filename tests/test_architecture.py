@@ -8,7 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.glob("ingest/*.py"), *ROOT.glob("assistant/*.py"), ROOT / "app.py"])
 HEAVY = {"pypdf": "ingest/parse.py", "sentence_transformers": "ingest/embed.py",
-         "chromadb": "ingest/store.py", "gradio": "app.py", "bm25s": "ingest/lexical.py"}
+         "chromadb": "ingest/store.py", "gradio": "app.py", "bm25s": "ingest/lexical.py",
+         "scipy": "assistant/evaluate.py", "matplotlib": "assistant/report.py",
+         "sqlite3": "assistant/feedback.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
