@@ -208,7 +208,7 @@ def write_plot(evaluation: Evaluation, path: Path) -> None:
         _bars(ax, [f"{v} ({e.field_counts[field_name][v]})" for v in values],
               {n: [values[v][n][HEADLINE] for v in values] for n in names}, width)
         ax.set_title(f"{LABELS[HEADLINE]} by {field_name}")
-    axes[0][0].legend(loc="lower right", fontsize=8)
+    axes[0][0].legend(loc="upper left", fontsize=8, ncols=len(names))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -223,3 +223,14 @@ def _bars(ax: Any, groups: list[str], series: dict[str, list[float]], width: flo
                   fontsize=8)
     ax.set_ylim(0, 1)
     ax.grid(axis="y", alpha=0.3)
+
+
+def write_all(evaluation: Evaluation, folder: Path) -> dict[str, Path]:
+    """Report, JSON, plot and TREC runs in one folder (what the app offers for download)."""
+    paths = {"json": folder / "results.json", "report": folder / "report.md",
+             "plot": folder / "plot.png", "runs": folder / "runs"}
+    write_json(evaluation, paths["json"])
+    write_plot(evaluation, paths["plot"])
+    write_markdown(evaluation, paths["report"], paths["plot"])
+    write_runs(evaluation, paths["runs"])
+    return paths

@@ -22,6 +22,7 @@ from assistant.beir import (
     Dataset,
     UsageProblem,
     check_qrels_ids,
+    extract_zip,
     load_dataset,
     read_corpus,
 )
@@ -167,3 +168,10 @@ def disposable_index(lines: list[CorpusLine], embedder: Embedder,
 def _chunk(line: CorpusLine, source_id: str) -> Chunk:
     return Chunk(chunk_id=line.doc_id, kind="passage", source_id=source_id, doc_id=line.doc_id,
                  title=line.title, text=line.text, page_start=1, page_end=1)
+
+
+@contextmanager
+def unpacked(archive: Path, max_bytes: int) -> Iterator[Path]:
+    """An uploaded BEIR zip unpacked into a temporary folder (never the data dir), removed after."""
+    with tempfile.TemporaryDirectory(prefix="toolbox-upload-") as tmp:
+        yield extract_zip(archive, Path(tmp), max_bytes)

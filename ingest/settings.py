@@ -34,6 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chunk_overlap", "TOOLBOX_CHUNK_OVERLAP", 150,
             "Characters repeated between neighbouring chunks of one page."),
     Setting("max_file_mb", "TOOLBOX_MAX_FILE_MB", 50, "Files larger than this are refused."),
+    Setting("max_dataset_mb", "TOOLBOX_MAX_DATASET_MB", 500,
+            "Largest unpacked size of a BEIR zip uploaded in the app's Evaluate tab."),
     Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
     Setting("llm_url", "TOOLBOX_LLM_URL", None,
             "OpenAI-compatible endpoint that may write answer prose (optional)."),
@@ -58,6 +60,7 @@ class Settings:
     chunk_size: int
     chunk_overlap: int
     max_file_mb: int
+    max_dataset_mb: int
     top_k: int
     llm_url: str | None
     editor_password: str | None
