@@ -43,17 +43,26 @@ Progress = Callable[[str, int, int], None]  # stage, done, total
 
 @dataclass(frozen=True)
 class Variant:
+    """A named retriever: how a query becomes hits, and optionally how hits become tools."""
+
     name: str
     help: str
     search: Search
+    # Tool ids best first; None: rank_tools over `search`'s hits without filters.
+    tools: Callable[[Retriever, str], list[str]] | None = None
 
 
 VARIANTS: dict[str, Variant] = {}
 
 
-def register(name: str, help: str, search: Search) -> None:
-    """Make a retriever available by name (later registrations of a name replace earlier)."""
-    VARIANTS[name] = Variant(name, help, search)
+def register(name: str, help: str, search: Search,
+             tools: Callable[[Retriever, str], list[str]] | None = None) -> None:
+    """Make a retriever available by name to the CLI, the app and the reports.
+
+    E.g. `register("hybrid+expansion", "hybrid over the expanded query",
+    lambda r, q: r.search(expand(q)))`. A later registration of a name replaces the earlier.
+    """
+    VARIANTS[name] = Variant(name, help, search, tools)
 
 
 register("bm25", "BM25 only (stemmed, English and German)",
@@ -97,9 +106,12 @@ def runner_for(name: str, retriever: Retriever, target: str) -> Runner:
     """The named retriever's ranked ids for a target."""
     if name not in VARIANTS:
         raise KeyError(f"unknown retriever {name!r}; known: {', '.join(VARIANTS)}")
-    search = VARIANTS[name].search
+    variant = VARIANTS[name]
+    search = variant.search
 
     def tools(query: str) -> list[str]:
+        if variant.tools is not None:
+            return variant.tools(retriever, query)[:RUN_DEPTH]
         hits = search(retriever, query)
         ranked = rank_tools(query, hits, retriever.snapshot.tools, Filters(), RUN_DEPTH)
         return [r.tool.id for r in ranked]

@@ -115,9 +115,15 @@ def test_outputs_json_markdown_plot_and_trec_runs(tmp_path: Path) -> None:
     assert table.splitlines()[2].startswith("fixed*") and "nDCG@10 by lang" in table
 
 
-def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder) -> None:
+def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeypatch) -> None:
+    from assistant.evaluate import VARIANTS, Variant
+
+    # A ranking variant added by name takes part like the built-in ones.
+    monkeypatch.setitem(VARIANTS, "bm25-top1", Variant(
+        "bm25-top1", "the best BM25 hit only", lambda r, q: r.search(q, mode="bm25")[:1]))
     folder = write_dataset(tmp_path / "ds", corpus=CORPUS)
-    request = workbench.resolve(folder, None, ["bm25", "dense", "hybrid"], None, tmp_path)
+    request = workbench.resolve(folder, None, ["bm25", "dense", "hybrid", "bm25-top1"], None,
+                                tmp_path)
     seen: list[tuple[str, int, int]] = []
 
     def no_knowledge_base():
@@ -126,7 +132,8 @@ def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder) -> None
     e = workbench.run(workbench.load(request), embedder, no_knowledge_base,
                       lambda stage, done, total: seen.append((stage, done, total)))
     assert e.target == "corpus" and e.index["documents"] == len(CORPUS)
-    assert ("indexing corpus", 6, 6) in seen and seen[-1][1] == seen[-1][2] == 12
+    assert ("indexing corpus", 6, 6) in seen and seen[-1][1] == seen[-1][2] == 16
+    assert [len(ids) for ids in e.results["bm25-top1"].run.values()] == [1, 1, 1, 1]
     for name in ("bm25", "hybrid", "dense"):
         assert e.results[name].run["q1"][0] == "d-heat", name
         assert e.results[name].metrics["recall@10"] == 1.0, name
