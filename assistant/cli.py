@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     feedback = commands.add_parser("feedback", help="work with thumbs up/down from the chat",
                                    description="Votes from the chat, stored in the data dir.")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True,
-                                                metavar="ACTION")
+                                                metavar="ACTION", help="export")
     export = feedback_commands.add_parser(
         "export", help="write the votes as a BEIR dataset (queries.jsonl, qrels/test.tsv)",
         description="Write the votes as BEIR queries and tool judgments, ready for "
