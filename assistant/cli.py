@@ -1,4 +1,5 @@
-"""The command line: `toolbox-assistant ingest|ask|serve` (also `python -m assistant`).
+"""The command line: `toolbox-assistant ingest|ask|evaluate|feedback|serve` (also
+`python -m assistant`).
 
 Exit codes: 0 success, 1 some input failed (the rest was done), 2 bad usage.
 """
@@ -46,6 +47,41 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=None, metavar="N",
                      help="how many tools to list (default: TOOLBOX_TOP_K)")
 
+    evaluate = commands.add_parser(
+        "evaluate", help="benchmark retrievers on a BEIR-format dataset",
+        description="Compare retrievers on a BEIR folder (queries.jsonl, qrels/test.tsv, and "
+                    "corpus.jsonl when it brings its own corpus) or on `builtin`, the shipped "
+                    "benchmark. Without corpus.jsonl the knowledge base is searched; with it, "
+                    "the corpus is indexed in a disposable collection and the index is untouched.")
+    evaluate.add_argument("dataset", metavar="DATASET_DIR",
+                          help="a BEIR-format folder, or `builtin`")
+    evaluate.add_argument("--target", choices=("tools", "passages"), default=None,
+                          help="what the knowledge base ranks: tool ids (default) or DOC_ID#PAGE;"
+                               " ignored for a dataset with its own corpus")
+    evaluate.add_argument("--retrievers", default="bm25,dense,hybrid", metavar="LIST",
+                          help="comma-separated retrievers to compare (default bm25,dense,hybrid)")
+    evaluate.add_argument("--qrels", type=Path, default=None, metavar="FILE",
+                          help="judgments to use instead of DATASET_DIR/qrels/test.tsv")
+    evaluate.add_argument("--json", type=Path, default=None, metavar="OUT",
+                          help="write the results as JSON (DESIGN.md's shape, plus per-query "
+                               "values and significance)")
+    evaluate.add_argument("--report", type=Path, default=None, metavar="OUT.md",
+                          help="write a Markdown report")
+    evaluate.add_argument("--plot", type=Path, default=None, metavar="OUT.png",
+                          help="write a PNG plot of the metrics per retriever and per query field")
+    evaluate.add_argument("--runs", type=Path, default=None, metavar="DIR",
+                          help="write one TREC run file per retriever and qrels.txt (trec_eval)")
+
+    feedback = commands.add_parser("feedback", help="work with thumbs up/down from the chat",
+                                   description="Votes from the chat, stored in the data dir.")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True,
+                                                metavar="ACTION", help="export")
+    export = feedback_commands.add_parser(
+        "export", help="write the votes as a BEIR dataset (queries.jsonl, qrels/test.tsv)",
+        description="Write the votes as BEIR queries and tool judgments, ready for "
+                    "`toolbox-assistant evaluate OUT_DIR`.")
+    export.add_argument("out", type=Path, metavar="OUT_DIR", help="folder to write to")
+
     serve = commands.add_parser("serve", help="run the web app",
                                 description="Run the Gradio app (builds the index if empty).")
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
@@ -58,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from assistant.beir import UsageProblem
     from ingest.errors import ToolboxError
 
     try:
@@ -66,8 +103,15 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(args, settings)
         if args.command == "ask":
             return _ask(args, settings)
+        if args.command == "evaluate":
+            return _evaluate(args, settings)
+        if args.command == "feedback":
+            return _feedback(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
+    except UsageProblem as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except ToolboxError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -154,6 +198,76 @@ def answer_json(answer: Any) -> dict[str, Any]:
         ],
         "passages": [passage(h) for h in answer.passages],
     }
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant import report, workbench
+
+    retrievers = [r.strip() for r in args.retrievers.split(",") if r.strip()]
+    request = workbench.resolve(args.dataset, args.target, retrievers, args.qrels,
+                                settings.corpus_dir)
+    loaded = workbench.load(request)  # every file checked before a model or index is opened
+
+    from ingest.embed import Embedder
+
+    embedder = Embedder(settings.embed_model)
+
+    def knowledge_base():  # type: ignore[no-untyped-def]
+        from assistant.service import Assistant
+
+        assistant = Assistant(settings, embedder=embedder)
+        assistant.ensure_index(progress=sys.stderr.isatty())
+        return assistant.retriever
+
+    with _ProgressBars(enabled=sys.stderr.isatty()) as bars:
+        evaluation = workbench.run(loaded, embedder, knowledge_base, bars.update)
+    print(report.text_table(evaluation))
+    if args.json:
+        report.write_json(evaluation, args.json)
+    if args.plot:
+        report.write_plot(evaluation, args.plot)
+    if args.report:
+        report.write_markdown(evaluation, args.report, args.plot)
+    if args.runs:
+        report.write_runs(evaluation, args.runs)
+    written = [str(p) for p in (args.json, args.report, args.plot, args.runs) if p]
+    if written:
+        print("written: " + ", ".join(written))
+    return 0
+
+
+class _ProgressBars:
+    """One tqdm bar per stage (indexing, querying), fed by the workbench's progress callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        key = stage.split(" (")[0]
+        bar = self.bars.get(key)
+        if bar is None:
+            bar = self.bars[key] = tqdm(total=total, desc=key, unit="q" if key == "querying"
+                                        else "doc", disable=not self.enabled, leave=False)
+        bar.set_postfix_str(stage[len(key):].strip(" ()"), refresh=False)
+        bar.update(done - bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.feedback import FeedbackStore
+
+    report = FeedbackStore(settings.data_dir).export(args.out)
+    print(report.summary())
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.filters import Filters
 from assistant.glossary import hazards_in, phases_in
-from assistant.retrieve import Retrieval
-from ingest.records import Hit, Tool
+from ingest.records import Hit, Retrieval, Tool
 from ingest.text import analyze, words
 
 RRF_K = 60

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
+from assistant import workbench
 from assistant.answer import TEXTS, Answer, compose
 from assistant.conversation import Turn, standalone_query
+from assistant.evaluate import Evaluation, Progress
 from assistant.expand import expand
+from assistant.feedback import FeedbackStore
 from assistant.filters import Filters
 from assistant.intent import Intent, infer
-from assistant.rank import RankedTool, rank_tools
-from assistant.retrieve import Mode, Retrieval, Retriever
+from assistant.rank import RankedTool
+from assistant.retrieve import Retriever
+from assistant.search import Options, search
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
 from ingest.errors import ToolboxError
 from ingest.pipeline import Ingestor, IngestReport
+from ingest.records import Retrieval
 from ingest.settings import Settings
 from ingest.store import IndexSpec, Store
 from ingest.text import detect_language
@@ -90,27 +95,27 @@ class Assistant:
         return replace(answer, query=question, search_query=query if query != question else "",
                        chips=tuple(intent.chips()))
 
-    def rank(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
-             top_k: int | None = None, intent: Intent | None = None,
-             expansion: bool = True) -> tuple[Retrieval, list[RankedTool]]:
-        """Retrieve and rank tools for a standalone query (what `ask` and `evaluate` share).
-
-        Args:
-            intent: filters and facets the query implies; inferred when not given. Pass
-                `Intent()` to rank without them.
-            expansion: translate the query's terms with the glossary for the other language.
-        """
-        expanded = expand(query) if expansion else None
-        if intent is None:
-            intent = infer(query, expanded.translations if expanded else ())
-        effective = filters.merged(intent.filters)
-        lexical_text = translated_text = None
-        if expanded:
-            lexical_text = expanded.lexical_text(query)
-            if expanded.language != "en" and expanded.translations:
-                translated_text = " ".join(expanded.translations)
-        retrieval = self.retriever.retrieve(query, effective, mode, lexical_text=lexical_text,
-                                            translated_text=translated_text)
-        tools = rank_tools(query, retrieval, self.retriever.snapshot.tools, effective,
-                           top_k or self.settings.top_k, facets=intent.facets)
+    def rank(self, query: str, filters: Filters = Filters(), options: Options = Options(),
+             top_k: int | None = None, intent: Intent | None = None
+             ) -> tuple[Retrieval, list[RankedTool]]:
+        """Retrieve and rank tools for a standalone query (see assistant.search)."""
+        retrieval, tools, _ = search(self.retriever, query, filters, options,
+                                     top_k or self.settings.top_k, intent)
         return retrieval, tools
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.settings.data_dir)
+
+    def record_feedback(self, query: str, filters: Filters, shown: Sequence[str], target: str,
+                        vote: int) -> None:
+        """A thumbs up (+1) or down (-1) on an answer (target "answer") or one shown tool."""
+        self.feedback.record(query, asdict(filters), shown, target, vote)
+
+    def evaluate(self, dataset: str | Path, target: str | None = None,
+                 retrievers: Sequence[str] = ("bm25", "dense", "hybrid"),
+                 qrels: Path | None = None, progress: Progress | None = None) -> Evaluation:
+        """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.workbench."""
+        request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
+        return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
+                             progress)

@@ -1,6 +1,8 @@
 """Retrieval quality on the built-in benchmark: BM25, dense and hybrid, English and German apart.
 
     python benchmarks/quality.py [--target tools|passages|both]
+
+The same evaluation as `toolbox-assistant evaluate builtin`, on a cached index of the corpus.
 """
 
 from __future__ import annotations
@@ -9,17 +11,11 @@ import argparse
 
 from _common import CORPUS, shipped_settings
 
-from assistant.evaluate import (
-    RETRIEVERS,
-    breakdown,
-    evaluate,
-    load_dataset,
-    passage_run,
-    tool_run,
-)
-from assistant.service import Assistant
+from assistant.evaluate import DEFAULT_RETRIEVERS
 
-SHOWN = ("ndcg@10", "recall@10", "mrr@10")
+RETRIEVERS = (*DEFAULT_RETRIEVERS, "hybrid-no-expansion", "hybrid-no-intent", "hybrid-plain")
+from assistant.report import text_table
+from assistant.service import Assistant
 
 
 def main() -> None:
@@ -30,21 +26,15 @@ def main() -> None:
     assistant.ensure_index()
     targets = ("tools", "passages") if args.target == "both" else (args.target,)
     for target in targets:
-        dataset = load_dataset(CORPUS / "benchmark", CORPUS / "benchmark" / "qrels" /
-                               f"{target}.tsv")
-        make = tool_run if target == "tools" else passage_run
-        runners = {m: make(assistant, m) for m in RETRIEVERS}
-        runners["hybrid-plain"] = make(assistant, "hybrid", intent=False, expansion=False)
-        results = evaluate(dataset, runners)
-        by_lang = breakdown(dataset, results, "lang")
-        print(f"\n{target}: {len(dataset.queries)} queries")
-        print(f"{'retriever':10} {'all':>26} {'en':>26} {'de':>26}")
-        print(f"{'':10} " + " ".join(f"{' '.join(f'{m[:6]:>8}' for m in SHOWN):>26}"
-                                     for _ in range(3)))
-        for name, result in results.items():
-            cells = [result.metrics] + [by_lang[lang][name] for lang in ("en", "de")]
-            print(f"{name:10} " + " ".join(
-                f"{' '.join(f'{c[m]:8.3f}' for m in SHOWN):>26}" for c in cells))
+        evaluation = assistant.evaluate(CORPUS / "benchmark", target, RETRIEVERS,
+                                        qrels=CORPUS / "benchmark" / "qrels" / f"{target}.tsv")
+        print()
+        print(text_table(evaluation))
+        hybrid = evaluation.results["hybrid"].metrics["ndcg@10"]
+        others = {n: r.metrics["ndcg@10"] for n, r in evaluation.results.items()
+                  if n != "hybrid"}
+        verdict = "meets" if all(hybrid > v for v in others.values()) else "MISSES"
+        print(f"bar (hybrid beats bm25 and dense on nDCG@10): {verdict}")
 
 
 if __name__ == "__main__":

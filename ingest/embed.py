@@ -53,6 +53,12 @@ class Embedder:
         self._lock = threading.Lock()
 
     @property
+    def multilingual(self) -> bool:
+        """Whether the model places questions in any language well (by its name: the packaged
+        default and most sentence-transformers models are English-only)."""
+        return any(word in self.name.lower() for word in ("multilingual", "labse", "-m3", "xlm"))
+
+    @property
     def identity(self) -> str:
         """What the index records: the model as configured (a path is kept by its folder name)."""
         return Path(self.name).name if Path(self.name).exists() else self.name

@@ -136,3 +136,11 @@ class Hit:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found: chunks best first, and tools best first per signal."""
+
+    hits: list[Hit]
+    tool_rankings: dict[str, list[str]] = field(default_factory=dict)

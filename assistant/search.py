@@ -1,0 +1,57 @@
+"""A standalone query -> retrieval and ranked tools: what `ask` and the evaluation share.
+
+The steps: translate the query's terms with the glossary (expand.py), read the filters and
+facets it implies (intent.py), retrieve with every signal (retrieve.py) and rank tools
+(rank.py). Each step can be switched off, so evaluation can measure what it adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from assistant.expand import expand
+from assistant.filters import Filters
+from assistant.intent import Intent, infer
+from assistant.rank import RankedTool, rank_tools
+from ingest.records import Retrieval
+
+if TYPE_CHECKING:  # the retriever pulls in torch and chromadb; evaluation imports this early
+    from assistant.retrieve import Retriever
+
+Mode = Literal["hybrid", "bm25", "dense"]
+
+
+@dataclass(frozen=True)
+class Options:
+    mode: Mode = "hybrid"
+    expansion: bool = True  # glossary translation of the query's terms
+    intent: bool = True  # filters and facets inferred from the query
+
+
+def search(retriever: Retriever, query: str, filters: Filters = Filters(),
+           options: Options = Options(), top_k: int = 8,
+           intent: Intent | None = None) -> tuple[Retrieval, list[RankedTool], Intent]:
+    """Retrieve and rank tools for a standalone query.
+
+    Args:
+        intent: what the query implies, when the caller already knows it (e.g. with chips the
+            user removed); inferred from the query when None and options.intent is on.
+    """
+    expanded = expand(query) if options.expansion else None
+    if intent is None:
+        intent = infer(query, expanded.translations if expanded else ()) if options.intent \
+            else Intent()
+    effective = filters.merged(intent.filters)
+    lexical_text = translated_text = None
+    language = "en"
+    if expanded:
+        language = expanded.language
+        lexical_text = expanded.lexical_text(query)
+        if language != "en" and expanded.translations:
+            translated_text = " ".join(expanded.translations)
+    retrieval = retriever.retrieve(query, effective, options.mode, lexical_text=lexical_text,
+                                   translated_text=translated_text, language=language)
+    tools = rank_tools(query, retrieval, retriever.snapshot.tools, effective, top_k,
+                       facets=intent.facets)
+    return retrieval, tools, intent
