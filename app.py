@@ -23,6 +23,7 @@ from assistant.answer import Answer  # noqa: E402
 from assistant.filters import Filters  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from ingest.errors import ToolboxError  # noqa: E402
+from ingest.progress import TqdmProgress  # noqa: E402
 from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
 
 log = logging.getLogger("toolbox.app")
@@ -161,7 +162,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     assistant = Assistant(settings)
-    report = assistant.ensure_index(progress=True)
+    report = assistant.ensure_index(progress=TqdmProgress())
     if report is not None:
         print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
     blocks = build_app(assistant)

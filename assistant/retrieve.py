@@ -90,7 +90,7 @@ class Retriever:
             rankings["bm25"] = [i for i, _ in snapshot.lexical.search(query, k, mask)]
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query)
-            nearest = self.store.nearest(vector, k, filters.where())
+            nearest = self.store.nearest(vector, k, filters.where(snapshot.masks.any_superseded))
             rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest
                                  if cid in snapshot.position]
         return _fuse(snapshot.chunks, rankings)
