@@ -11,6 +11,7 @@ import argparse
 import html
 import logging
 import re
+from contextlib import nullcontext
 from typing import Any
 
 from ingest.settings import Settings, configure_offline
@@ -20,10 +21,20 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant.answer import Answer  # noqa: E402
+from assistant.editor import (  # noqa: E402
+    REPORT_HEADERS,
+    STATUS_HEADERS,
+    EditorGate,
+    NotAnEditor,
+    ingest_uploads,
+    report_rows,
+    status_rows,
+)
 from assistant.filters import Filters  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from ingest.errors import ToolboxError  # noqa: E402
-from ingest.progress import TqdmProgress  # noqa: E402
+from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
+from ingest.progress import Eta, ProgressEvent, TqdmProgress  # noqa: E402
 from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
 
 log = logging.getLogger("toolbox.app")
@@ -101,8 +112,9 @@ def _passage_html(hit: Any, number: int | None = None) -> str:
             f"{html.escape(snippet)}</div>")
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The Blocks of the app, wired to one Assistant."""
+def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
+    """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
+    gate = gate or EditorGate(assistant.settings.editor_password)
 
     def respond(message: str, history: list[dict[str, Any]] | None, hazards: list[str],
                 phases: list[str], scales: list[str], languages: list[str], kinds: list[str],
@@ -129,7 +141,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False) as blocks:
         gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                     "your municipality with heat, heavy rain, floods, drought or storms.")
-        with gr.Row():
+        with gr.Tab("Ask") if gate.enabled else nullcontext(), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Chat", height=420, elem_id="chat")
                 question = gr.Textbox(label="Your question", placeholder=EXAMPLES[0],
@@ -155,9 +167,76 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         send.click(respond, inputs, outputs, api_name="ask")
         question.submit(respond, inputs, outputs, api_name=False)
         clear.click(lambda: ([], "", "", ""), None, outputs, api_name=False)
+        if gate.enabled:
+            with gr.Tab("Ingest"):
+                blocks.editor = _editor_tab(assistant, gate)  # type: ignore[attr-defined]
     blocks.respond = respond  # type: ignore[attr-defined]  # the handler, for tests
     blocks.toolbox_theme = theme  # type: ignore[attr-defined]
     return blocks
+
+
+def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
+    """Login, upload with a per-file report, and the knowledge-base status; every handler
+    checks the session on the server (assistant/editor.py), whoever calls it."""
+
+    def status_view() -> tuple[str, list[list[object]]]:
+        status = assistant.status()
+        return html.escape(status.summary()), status_rows(status)
+
+    def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
+        if not gate.login(request.session_hash, password):
+            return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        summary, rows = status_view()
+        return gr.update(visible=False), gr.update(visible=True), "", summary, rows
+
+    def ingest(files: list[str] | None, supersedes: str, request: gr.Request,
+               progress: gr.Progress = gr.Progress()) -> tuple[list[list[object]], str, str, Any]:
+        try:
+            gate.require(request.session_hash)
+        except NotAnEditor as err:
+            raise gr.Error(str(err)) from None
+        eta = Eta()
+
+        def show(event: ProgressEvent) -> None:
+            if event.stage in ("files", "chunks") and event.total:
+                progress(event.done / event.total, desc=eta.describe(event))
+
+        try:
+            report = ingest_uploads(assistant, list(files or []), supersedes or "", show)
+        except ToolboxError as err:
+            raise gr.Error(str(err)) from None
+        summary, rows = status_view()
+        return report_rows(report), html.escape(report.summary()), summary, rows
+
+    def refresh(request: gr.Request) -> tuple[str, list[list[object]]]:
+        try:
+            gate.require(request.session_hash)
+        except NotAnEditor as err:
+            raise gr.Error(str(err)) from None
+        return status_view()
+
+    with gr.Column(visible=True) as login_box:
+        password = gr.Textbox(label="Editor password", type="password", elem_id="editor-pw")
+        login_button = gr.Button("Log in", variant="primary")
+        login_message = gr.Markdown()
+    with gr.Column(visible=False) as editor_box:
+        files = gr.File(label="Reports and tool files", file_count="multiple", type="filepath",
+                        file_types=sorted(DOCUMENT_SUFFIXES | TOOL_SUFFIXES))
+        supersedes = gr.Textbox(label="Supersedes (optional): id of the document this one file "
+                                      "replaces; the old edition stays searchable on request")
+        ingest_button = gr.Button("Ingest", variant="primary")
+        report = gr.Dataframe(headers=REPORT_HEADERS, label="Report", interactive=False)
+        summary = gr.Markdown()
+        gr.Markdown("### Knowledge base")
+        status_text = gr.Markdown()
+        status_table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True)
+        refresh_button = gr.Button("Refresh")
+    login_button.click(login, [password], [login_box, editor_box, login_message, status_text,
+                                           status_table], api_name="editor_login")
+    ingest_button.click(ingest, [files, supersedes], [report, summary, status_text,
+                                                      status_table], api_name="editor_ingest")
+    refresh_button.click(refresh, None, [status_text, status_table], api_name="editor_status")
+    return {"login": login, "ingest": ingest, "refresh": refresh}
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
@@ -169,7 +248,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[])
+                  footer_links=[], max_file_size=f"{settings.max_file_mb}mb")
 
 
 def main() -> None:
