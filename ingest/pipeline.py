@@ -187,11 +187,13 @@ class Ingestor:
         """Repair what depends on several sources: edition flags, and which tools passages
         name. Both are recorded in the store, so a run killed before this repeats it."""
         manifest = self.store.manifest()
-        reconcile(self.store, manifest)
+        if changed := reconcile(self.store, manifest):
+            log.info("updated the edition flags of %d documents", changed)
         tools = _tools_of(manifest)
         key = tools_key(tools)
         if key == self.store.mentions_key():
             return
+        log.info("updating which tools passages mention")
         finder = MentionFinder(tools)
         stale = {c.chunk_id: found for c in self.store.chunks() if c.kind == "passage"
                  and (found := finder.find(f"{c.section}\n{c.text}")) != c.tool_ids}
