@@ -173,7 +173,7 @@ class Ingestor:
 
     def _remove_missing(self, paths: Sequence[Path], files: list[Path]) -> list[FileResult]:
         present = {str(f) for f in files}
-        folders = [str(p).rstrip("/") + "/" for p in paths if p.is_dir()]
+        folders = [str(p).rstrip("/") + "/" for p in paths if p.is_dir() and ".." not in p.parts]
         results = []
         for record in self.store.manifest().values():
             if any(record.path.startswith(f) for f in folders) and record.path not in present:

@@ -42,7 +42,7 @@ def test_300_pages_stream_through_with_progress(tmp_path: Path, settings, embedd
     def watch(event: ProgressEvent) -> None:
         if event.stage == "pages" and event.done % 50 == 0:
             gc.collect()
-            live_pages.append(sum(isinstance(o, Page) for o in gc.get_objects()))
+            live_pages.append(sum(type(o) is Page for o in gc.get_objects()))
 
     report = Assistant(settings, embedder=embedder).ingest([path], progress=watch)
     assert not report.failed and report.results[0].chunks >= PAGES
