@@ -79,9 +79,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.service import Assistant
+    from ingest.status import IndexStatus
+    from ingest.store import Store, connect
 
-    status = Assistant(settings).status()
+    # The index as built, whatever model this process is configured with; no model loaded.
+    status = IndexStatus.of(Store(connect(settings), settings.collection, None))
     if args.json:
         print(json.dumps(status.as_json(), ensure_ascii=False, indent=2))
         return 0

@@ -63,22 +63,32 @@ class Ingestor:
             files, results = discover(paths)
             self._files = (0, len(files))
             writer = Writer(self.store, self.embedder, self.progress)
-            tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
-            manifest, seen = self.store.manifest(), {}
-            results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
-                        for f in tool_files]
-            writer.flush()
-            if remove_missing:
-                results += self._remove_missing(paths, files)
-            manifest = self.store.manifest()
-            mentions = MentionFinder(_tools_of(manifest))
-            editions = {Path(p): s for p, s in (supersedes or {}).items()}
-            claimed: dict[str, str] = {}
-            results += [self._ingest_document(f, manifest, claimed, mentions, writer, editions)
-                        for f in files if f.suffix.lower() not in TOOL_SUFFIXES]
-            writer.flush()
-            self._settle()
+            self._fresh: set[str] = set()  # documents chunked with this run's tools
+            try:
+                results += self._ingest_all(paths, files, remove_missing, supersedes, writer)
+            finally:
+                writer.close()
+            self._settle(self._fresh)
         return IngestReport(results=results, seconds=time.perf_counter() - started)
+
+    def _ingest_all(self, paths: Sequence[Path], files: list[Path], remove_missing: bool,
+                    supersedes: Mapping[Path, str] | None, writer: Writer) -> list[FileResult]:
+        results: list[FileResult] = []
+        tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
+        manifest, seen = self.store.manifest(), {}
+        results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
+                    for f in tool_files]
+        writer.flush()
+        if remove_missing:
+            results += self._remove_missing(paths, files)
+        manifest = self.store.manifest()
+        mentions = MentionFinder(_tools_of(manifest))
+        editions = {Path(p): s for p, s in (supersedes or {}).items()}
+        claimed: dict[str, str] = {}
+        results += [self._ingest_document(f, manifest, claimed, mentions, writer, editions)
+                    for f in files if f.suffix.lower() not in TOOL_SUFFIXES]
+        writer.flush()
+        return results
 
     def remove(self, target: str) -> list[FileResult]:
         """Remove what a doc id, tool id or file path names; nothing matched raises."""
@@ -92,7 +102,7 @@ class Ingestor:
                                    "id, a tool id or a file path as `status` lists them")
             for record in matches:
                 self.store.remove_source(record.source_id)
-            self._settle()
+            self._settle(set())
         return [FileResult(r.path, "removed", f"{r.kind} {r.doc_id}", r.chunks) for r in matches]
 
     # -- tools -----------------------------------------------------------------------------
@@ -167,6 +177,7 @@ class Ingestor:
         record = SourceRecord(source_id, str(path), digest, document.title, len(chunks),
                               time.time(), supersedes=edition, superseded_by=by)
         writer.add(record, chunks)
+        self._fresh.add(source_id)
         status = "updated" if source_id in manifest else "indexed"
         detail = f"supersedes {edition}" if edition else ""
         return self._done(FileResult(str(path), status, detail, len(chunks)))
@@ -183,9 +194,10 @@ class Ingestor:
 
     # -- shared ----------------------------------------------------------------------------
 
-    def _settle(self) -> None:
+    def _settle(self, fresh: set[str]) -> None:
         """Repair what depends on several sources: edition flags, and which tools passages
-        name. Both are recorded in the store, so a run killed before this repeats it."""
+        name (`fresh` documents were chunked with the current tools already). Both are
+        recorded in the store, so a run killed before this repeats it."""
         manifest = self.store.manifest()
         if changed := reconcile(self.store, manifest):
             log.info("updated the edition flags of %d documents", changed)
@@ -195,10 +207,12 @@ class Ingestor:
             return
         log.info("updating which tools passages mention")
         finder = MentionFinder(tools)
-        stale = {c.chunk_id: found for c in self.store.chunks() if c.kind == "passage"
-                 and (found := finder.find(f"{c.section}\n{c.text}")) != c.tool_ids}
-        if stale:
-            self.store.update_mentions(stale)
+        older = [sid for sid, r in manifest.items() if r.kind == "document" and sid not in fresh]
+        for start in range(0, len(older), 500):
+            stale = {c.chunk_id: found for c in self.store.chunks(older[start:start + 500])
+                     if (found := finder.find(f"{c.section}\n{c.text}")) != c.tool_ids}
+            if stale:
+                self.store.update_mentions(stale)
         self.store.set_mentions_key(key)
 
     def _done(self, result: FileResult) -> FileResult:

@@ -56,6 +56,8 @@ class Eta:
 class TqdmProgress:
     """One tqdm bar per stage on stderr; the pages bar restarts for each file."""
 
+    # Events come from the caller's thread (ingest/writer.py), so no lock is needed here.
+
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self._bars: dict[str, tqdm] = {}

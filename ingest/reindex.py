@@ -84,15 +84,18 @@ def _copy_missing(old: Store, new: Store, embedder: Embedder,
         new.remove_source(source_id)
     writer = Writer(new, embedder, progress)
     writer.expected = sum(r.chunks for r in todo)
-    for start in range(0, len(todo), _SOURCES_PER_READ):
-        batch = todo[start:start + _SOURCES_PER_READ]
-        chunks: dict[str, list] = {r.source_id: [] for r in batch}
-        for chunk in old.chunks([r.source_id for r in batch]):
-            chunks[chunk.source_id].append(chunk)
-        for record in batch:
-            writer.add(record, sorted(chunks[record.source_id], key=_order))
-        progress(ProgressEvent("files", start + len(batch), len(todo)))
-    writer.flush()
+    try:
+        for start in range(0, len(todo), _SOURCES_PER_READ):
+            batch = todo[start:start + _SOURCES_PER_READ]
+            chunks: dict[str, list] = {r.source_id: [] for r in batch}
+            for chunk in old.chunks([r.source_id for r in batch]):
+                chunks[chunk.source_id].append(chunk)
+            for record in batch:
+                writer.add(record, sorted(chunks[record.source_id], key=_order))
+            progress(ProgressEvent("files", start + len(batch), len(todo)))
+        writer.flush()
+    finally:
+        writer.close()
     return bool(todo or gone)
 
 

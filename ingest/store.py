@@ -84,7 +84,8 @@ class Store:
 
     def __init__(self, client: Any, name: str, spec: IndexSpec | None,
                  generation: int | None = None) -> None:
-        """Open (or create) a generation; `spec=None` adopts the spec it was built with."""
+        """Open (or create) a generation, the live one by default; `spec=None` opens an
+        existing one with the spec it was built with (status, reindex)."""
         self.name = name
         self._client = client
         self.follow = generation is None  # a reader follows the pointer; a reindex does not
@@ -95,23 +96,32 @@ class Store:
         return cls(connect(settings), settings.collection, spec)
 
     def _attach(self, generation: int, spec: IndexSpec | None) -> None:
+        """Switch to a generation's collections, all checks first (a refused switch changes
+        nothing). Without a spec the generation must exist and its own spec is adopted."""
         chunks_name, manifest_name = collection_names(self.name, generation)
-        created = spec or IndexSpec("unknown", 0, 0, 0)
-        self._chunks = self._client.get_or_create_collection(
-            chunks_name, embedding_function=None, metadata=asdict(created),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-        built = self._chunks.metadata or {}
-        self.spec = spec or IndexSpec(**{k: built[k] for k in asdict(created) if k in built})
-        self._check_spec(built)
+        if spec is None:
+            try:
+                chunks = self._client.get_collection(chunks_name, embedding_function=None)
+            except Exception:
+                raise ToolboxError(f"there is no index {self.name!r} yet; build it with "
+                                   "`toolbox-assistant ingest PATH...`") from None
+            built = chunks.metadata or {}
+            spec = IndexSpec(**{k: built[k] for k in asdict(IndexSpec("", 0, 0, 0))
+                                if k in built})
+        else:
+            chunks = self._client.get_or_create_collection(
+                chunks_name, embedding_function=None, metadata=asdict(spec),
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        self._check_spec(spec, chunks.metadata or {})
         # Chroma needs a vector per record; the manifest's is a constant placeholder.
-        self._manifest = self._client.get_or_create_collection(manifest_name,
-                                                               embedding_function=None)
-        self.generation = generation
+        manifest = self._client.get_or_create_collection(manifest_name, embedding_function=None)
+        self._chunks, self._manifest, self.spec, self.generation = chunks, manifest, spec, \
+            generation
 
-    def _check_spec(self, metadata: dict[str, Any]) -> None:
-        built = {k: metadata.get(k) for k in asdict(self.spec)}
-        wanted = asdict(self.spec)
+    def _check_spec(self, spec: IndexSpec, metadata: dict[str, Any]) -> None:
+        built = {k: metadata.get(k) for k in asdict(spec)}
+        wanted = asdict(spec)
         if built == wanted:
             return
         differences = ", ".join(f"{k} {built[k]!r} (asked for {wanted[k]!r})"
