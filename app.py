@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import html
 import logging
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,28 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant import report, workbench  # noqa: E402
-from assistant.answer import Answer  # noqa: E402
+from assistant.editor import (  # noqa: E402
+    REPORT_HEADERS,
+    STATUS_HEADERS,
+    EditorGate,
+    NotAnEditor,
+    ingest_uploads,
+    report_rows,
+    status_rows,
+)
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
 from assistant.filters import Filters  # noqa: E402
+from assistant.present import (  # noqa: E402
+    CSS,
+    escape_markdown,
+    passages_html,
+    tools_html,
+)
 from assistant.service import Assistant  # noqa: E402
 from ingest.errors import ToolboxError  # noqa: E402
+from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
+from ingest.progress import Eta, ProgressEvent, TqdmProgress  # noqa: E402
 from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
 
 log = logging.getLogger("toolbox.app")
@@ -43,75 +58,9 @@ EXAMPLES = [
 BUILTIN_TOOLS = "built-in benchmark: tools"
 BUILTIN_PASSAGES = "built-in benchmark: passages"
 UPLOAD = "upload a BEIR zip"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
-CSS = """
-.tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;}
-.tool-card h4 {margin: 0 0 4px 0;}
-.tool-meta {color: #57606a; font-size: 0.9em;}
-.tag {display: inline-block; background: #eef2f7; border-radius: 10px; padding: 0 8px;
-      margin: 2px 4px 2px 0; font-size: 0.85em;}
-.reasons {margin: 6px 0; font-size: 0.9em;}
-.passage {border-left: 3px solid #8fb3d9; padding-left: 8px; margin: 6px 0; font-size: 0.9em;}
-.passage-source {color: #57606a; font-size: 0.85em;}
-"""
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown in the chat is Markdown: neutralise HTML and every Markdown construct."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
-
-def safe_link(url: str | None, label: str) -> str:
-    """An anchor for http(s) URLs only; anything else (javascript:, data:, ...) stays text."""
-    text = html.escape(label)
-    if url and re.match(r"^https?://[^\s\"'<>]+$", url, re.IGNORECASE):
-        return (f'<a href="{html.escape(url, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer nofollow">{text}</a>')
-    return text
-
-
-def tools_html(answer: Answer) -> str:
-    if not answer.tools:
-        return "<p>No tools to show.</p>"
-    cards = []
-    for rank, ranked in enumerate(answer.tools, start=1):
-        tool = ranked.tool
-        tags = "".join(f'<span class="tag">{html.escape(t)}</span>'
-                       for t in (*tool.hazards, *tool.phases))
-        reasons = "; ".join(html.escape(r) for r in ranked.reasons)
-        passages = "".join(_passage_html(hit) for hit in ranked.passages)
-        link = safe_link(str(tool.url) if tool.url else None, tool.name)
-        cards.append(
-            f'<div class="tool-card"><h4>{rank}. {link}</h4>'
-            f'<div class="tool-meta">{html.escape(tool.provider or "")} · '
-            f'{html.escape(tool.kind)}{" · " + html.escape(tool.cost) if tool.cost else ""}</div>'
-            f"<div>{tags}</div>"
-            f'<div class="reasons"><b>Why:</b> {reasons or "similar description"}</div>'
-            f"<details><summary>Description</summary>{html.escape(tool.description)}</details>"
-            f"{passages}</div>"
-        )
-    return "".join(cards)
-
-
-def passages_html(answer: Answer) -> str:
-    if not answer.passages:
-        return "<p>No passages to show.</p>"
-    return "".join(_passage_html(hit, number) for number, hit in
-                   enumerate(answer.passages, start=1))
-
-
-def _passage_html(hit: Any, number: int | None = None) -> str:
-    chunk = hit.chunk
-    label = f"[{number}] " if number else ""
-    snippet = chunk.text if len(chunk.text) <= 600 else chunk.text[:600] + " …"
-    return (f'<div class="passage"><div class="passage-source">{label}'
-            f"{html.escape(chunk.title)}, p. {chunk.page_start}"
-            f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
-            f"{html.escape(snippet)}</div>")
-
-
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The Blocks of the app, wired to one Assistant."""
+def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
+    """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
+    gate = gate or EditorGate(assistant.settings.editor_password)
 
     def respond(message: str, history: list[dict[str, Any]] | None,
                 turns: dict[int, dict[str, Any]] | None, hazards: list[str], phases: list[str],
@@ -260,6 +209,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         api_name=False)
         evaluate.click(run_evaluation, [dataset, upload, chosen],
                        [summary, table, plot, downloads], api_name="evaluate")
+        if gate.enabled:
+            with gr.Tab("Ingest"):
+                blocks.editor = _editor_tab(assistant, gate)  # type: ignore[attr-defined]
     # The handlers, for tests.
     blocks.respond = respond  # type: ignore[attr-defined]
     blocks.vote_answer = vote_answer  # type: ignore[attr-defined]
@@ -269,16 +221,80 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return blocks
 
 
+def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
+    """Login, upload with a per-file report, and the knowledge-base status; every handler
+    checks the session on the server (assistant/editor.py), whoever calls it."""
+
+    def status_view() -> tuple[str, list[list[object]]]:
+        status = assistant.status()
+        return html.escape(status.summary()), status_rows(status)
+
+    def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
+        if not gate.login(request.session_hash, password):
+            return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        summary, rows = status_view()
+        return gr.update(visible=False), gr.update(visible=True), "", summary, rows
+
+    def ingest(files: list[str] | None, supersedes: str, request: gr.Request,
+               progress: gr.Progress = gr.Progress()) -> tuple[list[list[object]], str, str, Any]:
+        try:
+            gate.require(request.session_hash)
+        except NotAnEditor as err:
+            raise gr.Error(str(err)) from None
+        eta = Eta()
+
+        def show(event: ProgressEvent) -> None:
+            if event.stage in ("files", "chunks") and event.total:
+                progress(event.done / event.total, desc=eta.describe(event))
+
+        try:
+            report = ingest_uploads(assistant, list(files or []), supersedes or "", show)
+        except ToolboxError as err:
+            raise gr.Error(str(err)) from None
+        summary, rows = status_view()
+        return report_rows(report), html.escape(report.summary()), summary, rows
+
+    def refresh(request: gr.Request) -> tuple[str, list[list[object]]]:
+        try:
+            gate.require(request.session_hash)
+        except NotAnEditor as err:
+            raise gr.Error(str(err)) from None
+        return status_view()
+
+    with gr.Column(visible=True) as login_box:
+        password = gr.Textbox(label="Editor password", type="password", elem_id="editor-pw")
+        login_button = gr.Button("Log in", variant="primary")
+        login_message = gr.Markdown()
+    with gr.Column(visible=False) as editor_box:
+        files = gr.File(label="Reports and tool files", file_count="multiple", type="filepath",
+                        file_types=sorted(DOCUMENT_SUFFIXES | TOOL_SUFFIXES))
+        supersedes = gr.Textbox(label="Supersedes (optional): id of the document this one file "
+                                      "replaces; the old edition stays searchable on request")
+        ingest_button = gr.Button("Ingest", variant="primary")
+        report = gr.Dataframe(headers=REPORT_HEADERS, label="Report", interactive=False)
+        summary = gr.Markdown()
+        gr.Markdown("### Knowledge base")
+        status_text = gr.Markdown()
+        status_table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True)
+        refresh_button = gr.Button("Refresh")
+    login_button.click(login, [password], [login_box, editor_box, login_message, status_text,
+                                           status_table], api_name="editor_login")
+    ingest_button.click(ingest, [files, supersedes], [report, summary, status_text,
+                                                      status_table], api_name="editor_ingest")
+    refresh_button.click(refresh, None, [status_text, status_table], api_name="editor_status")
+    return {"login": login, "ingest": ingest, "refresh": refresh}
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     assistant = Assistant(settings)
-    report = assistant.ensure_index(progress=True)
+    report = assistant.ensure_index(progress=TqdmProgress())
     if report is not None:
         print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
     blocks = build_app(assistant)
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[])
+                  footer_links=[], max_file_size=f"{settings.max_file_mb}mb")
 
 
 def main() -> None:

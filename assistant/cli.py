@@ -1,5 +1,7 @@
-"""The command line: `toolbox-assistant ingest|ask|evaluate|feedback|serve` (also
-`python -m assistant`).
+"""The command line: `toolbox-assistant ingest|status|remove|reindex|ask|evaluate|feedback|serve`.
+
+Also `python -m assistant`. The editor commands (ingest, status, remove, reindex) are in
+`assistant/editor_cli.py`.
 
 Exit codes: 0 success, 1 some input failed (the rest was done), 2 bad usage.
 """
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.editor_cli import EDITOR_COMMANDS, add_editor_commands
 from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES
 from ingest.settings import Settings, configure_offline
 
@@ -28,14 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="index documents and tool files",
-                                 description="Index files or folders; unchanged files are skipped.")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="files or folders (PDF, Markdown, text, tool YAML)")
-    ingest.add_argument("--remove-missing", action="store_true",
-                        help="remove what was indexed from these folders but is gone now")
-    ingest.add_argument("--rebuild", action="store_true",
-                        help="drop the whole index first (after changing model or chunking)")
+    add_editor_commands(commands)
 
     ask = commands.add_parser("ask", help="ask a question", description="Ask a question.")
     ask.add_argument("question", help="the question, in English or German")
@@ -46,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"only tools with this {flag} (repeatable): {', '.join(values)}")
     ask.add_argument("--top-k", type=int, default=None, metavar="N",
                      help="how many tools to list (default: TOOLBOX_TOP_K)")
+    ask.add_argument("--include-superseded", action="store_true",
+                     help="also cite documents a later edition replaces")
 
     evaluate = commands.add_parser(
         "evaluate", help="benchmark retrievers on a BEIR-format dataset",
@@ -99,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.from_env()
-        if args.command == "ingest":
-            return _ingest(args, settings)
+        if args.command in EDITOR_COMMANDS:
+            return EDITOR_COMMANDS[args.command](args, settings)
         if args.command == "ask":
             return _ask(args, settings)
         if args.command == "evaluate":
@@ -121,43 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.service import Assistant, open_store
-    from ingest.embed import Embedder
-
-    embedder = Embedder(settings.embed_model)
-    if args.rebuild:
-        _drop_index(settings)
-    assistant = Assistant(settings, embedder=embedder, store=open_store(settings, embedder))
-    report = assistant.ingest(list(args.paths), remove_missing=args.remove_missing,
-                              progress=sys.stderr.isatty())
-    for result in report.results:
-        if result.status == "failed":
-            print(f"failed: {result.path}: {result.detail}", file=sys.stderr)
-        elif args.verbose or result.status != "unchanged":
-            print(f"{result.status}: {result.path}" + (f" ({result.chunks} chunks)"
-                                                       if result.chunks else ""))
-    print(report.summary())
-    return 1 if report.failed else 0
-
-
-def _drop_index(settings: Settings) -> None:
-    from ingest.store import connect
-
-    client = connect(settings)
-    for name in (settings.collection, f"{settings.collection}-manifest"):
-        try:
-            client.delete_collection(name)
-        except Exception:  # not there: nothing to drop
-            continue
-
-
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.filters import Filters
     from assistant.service import Assistant
 
     filters = Filters.of(hazards=args.hazard, phases=args.phase, scales=args.scale,
-                         languages=args.language, kinds=args.kind, costs=args.cost)
+                         languages=args.language, kinds=args.kind, costs=args.cost,
+                         include_superseded=args.include_superseded)
     if args.top_k is not None and args.top_k < 1:
         print("error: --top-k must be at least 1", file=sys.stderr)
         return 2
@@ -237,29 +205,24 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class _ProgressBars:
-    """One tqdm bar per stage (indexing, querying), fed by the workbench's progress callback."""
+    """One bar per stage (indexing, querying), fed by the workbench's progress callback."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bars: dict[str, Any] = {}
+        from ingest.progress import TqdmProgress
+
+        self.bars = TqdmProgress(enabled)
 
     def __enter__(self) -> _ProgressBars:
         return self
 
     def update(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
+        from ingest.progress import ProgressEvent
 
         key = stage.split(" (")[0]
-        bar = self.bars.get(key)
-        if bar is None:
-            bar = self.bars[key] = tqdm(total=total, desc=key, unit="q" if key == "querying"
-                                        else "doc", disable=not self.enabled, leave=False)
-        bar.set_postfix_str(stage[len(key):].strip(" ()"), refresh=False)
-        bar.update(done - bar.n)
+        self.bars(ProgressEvent(key, done, total, stage[len(key):].strip(" ()")))
 
     def __exit__(self, *exc: object) -> None:
-        for bar in self.bars.values():
-            bar.close()
+        self.bars.close()
 
 
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:

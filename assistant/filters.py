@@ -2,13 +2,14 @@
 
 Hazards, phases and language apply to every chunk (a passage carries its document's tags);
 scale, kind and cost describe tools only, so passages pass them and the tools they point to are
-checked in ranking.
+checked in ranking. Passages of superseded documents (an older edition) are left out unless
+`include_superseded` is set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,11 @@ class Filters:
     languages: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     costs: tuple[str, ...] = ()
+    include_superseded: bool = False
 
     @classmethod
-    def of(cls, **values: Iterable[str] | str | None) -> Filters:
+    def of(cls, include_superseded: bool = False,
+           **values: Iterable[str] | str | None) -> Filters:
         """Build from user input, refusing values outside the vocabularies with a clear message."""
         clean: dict[str, tuple[str, ...]] = {}
         for name, raw in values.items():
@@ -43,20 +46,28 @@ class Filters:
                 raise ToolboxError(f"unknown {name[:-1]} {unknown[0]!r}; "
                                    f"choose from {', '.join(_VOCABULARY[name])}")
             clean[name] = tuple(dict.fromkeys(items))
-        return cls(**clean)
+        return cls(**clean, include_superseded=bool(include_superseded))
 
     def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
+        """Whether any vocabulary narrows the search (`include_superseded` does not)."""
+        return any(getattr(self, name) for name in _VOCABULARY)
 
     def merged(self, other: Filters) -> Filters:
         """Union per field: the user's explicit choice plus what the question implies."""
         return Filters(**{
-            f.name: tuple(dict.fromkeys(getattr(self, f.name) + getattr(other, f.name)))
-            for f in fields(self)})
+            name: tuple(dict.fromkeys(getattr(self, name) + getattr(other, name)))
+            for name in _VOCABULARY},
+            include_superseded=self.include_superseded or other.include_superseded)
 
-    def where(self) -> dict[str, Any] | None:
-        """The Chroma `where` clause for these filters (None when there are none)."""
+    def where(self, superseded_present: bool = True) -> dict[str, Any] | None:
+        """The Chroma `where` clause for these filters (None when there are none).
+
+        `superseded_present=False` says the index holds no superseded passage, which spares
+        Chroma a filter on every query.
+        """
         conditions: list[dict[str, Any]] = []
+        if superseded_present and not self.include_superseded:
+            conditions.append({"superseded": {"$ne": True}})  # also matches chunks without it
         for key, values in (("hazards", self.hazards), ("phases", self.phases),
                             ("languages", self.languages)):
             if values:
@@ -91,6 +102,8 @@ class FilterMasks:
         n = len(chunks)
         self._n = n
         self._is_passage = np.array([c.kind == "passage" for c in chunks], dtype=bool)
+        self._superseded = np.array([c.superseded for c in chunks], dtype=bool)
+        self.any_superseded = bool(self._superseded.any())
         self._index: dict[tuple[str, str], np.ndarray] = {}
         for i, chunk in enumerate(chunks):
             for key, values in (("hazards", chunk.hazards), ("phases", chunk.phases),
@@ -101,9 +114,10 @@ class FilterMasks:
                         self._index.setdefault((key, value), np.zeros(n, dtype=bool))[i] = True
 
     def mask(self, filters: Filters) -> np.ndarray | None:
-        if not filters:
+        hide_superseded = self.any_superseded and not filters.include_superseded
+        if not filters and not hide_superseded:
             return None
-        mask = np.ones(self._n, dtype=bool)
+        mask = ~self._superseded if hide_superseded else np.ones(self._n, dtype=bool)
         for key in ("hazards", "phases", "languages", "scales", "kinds", "costs"):
             values = getattr(filters, key)
             if not values:

@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant.filters import FilterMasks, Filters
 from assistant.search import Mode
+from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.records import Chunk, Hit, Retrieval, Tool
@@ -47,7 +48,7 @@ class Snapshot:
     tool_vectors: np.ndarray  # their embeddings, row for row
 
     @classmethod
-    def load(cls, store: Store) -> Snapshot:
+    def load(cls, store: Store, embedder: Embedder) -> Snapshot:
         started = time.perf_counter()
         revision = store.revision()
         manifest = store.manifest()
@@ -61,7 +62,7 @@ class Snapshot:
             position={c.chunk_id: i for i, c in enumerate(chunks)},
             lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
-            tool_vectors=store.embeddings([chunks[i].chunk_id for i in tool_positions]),
+            tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)
@@ -73,7 +74,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self._lock = threading.Lock()
-        self._snapshot = Snapshot.load(store)
+        self._snapshot = Snapshot.load(store, embedder)
         self._checked = time.monotonic()
 
     @property
@@ -85,12 +86,12 @@ class Retriever:
                 if now - self._checked >= _REVISION_CHECK_SECONDS:
                     self._checked = now
                     if self.store.revision() != self._snapshot.revision:
-                        self._snapshot = Snapshot.load(self.store)
+                        self._snapshot = Snapshot.load(self.store, self.embedder)
         return self._snapshot
 
     def refresh(self) -> None:
         with self._lock:
-            self._snapshot = Snapshot.load(self.store)
+            self._snapshot = Snapshot.load(self.store, self.embedder)
             self._checked = time.monotonic()
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
@@ -121,7 +122,7 @@ class Retriever:
             tool_scores["bm25"] = scores[snapshot.tool_positions]
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query)
-            nearest = self.store.nearest(vector, k, filters.where())
+            nearest = self.store.nearest(vector, k, filters.where(snapshot.masks.any_superseded))
             chunk_rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest
                                        if cid in snapshot.position]
             if len(snapshot.tool_positions):
@@ -137,6 +138,21 @@ class Retriever:
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
         )
+
+
+def _tool_vectors(store: Store, embedder: Embedder, tool_chunks: list[Chunk]) -> np.ndarray:
+    """The tools' stored vectors; embedded afresh when Chroma cannot give them back.
+
+    After a process was killed mid-write, Chroma can answer `get(include=embeddings)` with
+    "Error creating hnsw segment reader: Nothing found on disk" until its index is flushed
+    again (seen with chromadb 1.5); the vectors are a function of text and model, so
+    recomputing the few tool vectors is exact.
+    """
+    try:
+        return store.embeddings([c.chunk_id for c in tool_chunks])
+    except Exception as err:  # chromadb raises its own InternalError here
+        log.warning("tool vectors unreadable from the store (%s); embedding them again", err)
+        return embedder.embed_documents([embedding_text(c) for c in tool_chunks])
 
 
 def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | None,

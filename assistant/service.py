@@ -24,9 +24,11 @@ from assistant.search import Options, search
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
 from ingest.errors import ToolboxError
-from ingest.pipeline import Ingestor, IngestReport
+from ingest.pipeline import FileResult, Ingestor, IngestReport
+from ingest.progress import ProgressCallback, no_progress
 from ingest.records import Retrieval
 from ingest.settings import Settings
+from ingest.status import IndexStatus
 from ingest.store import IndexSpec, Store
 from ingest.text import detect_language
 
@@ -52,18 +54,30 @@ class Assistant:
         self.store = store or open_store(settings, self.embedder)
         self.retriever = Retriever(self.store, self.embedder)
 
-    def ingestor(self, progress: bool = False) -> Ingestor:
+    def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
         return Ingestor(self.store, self.embedder,
                         ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap),
-                        self.settings.max_file_mb * 1_000_000, progress=progress)
+                        self.settings.max_file_mb * 1_000_000, progress=progress,
+                        lock_path=self.settings.data_dir / "write.lock")
 
     def ingest(self, paths: list[Path], remove_missing: bool = False,
-               progress: bool = False) -> IngestReport:
-        report = self.ingestor(progress).ingest(paths, remove_missing=remove_missing)
+               progress: ProgressCallback = no_progress,
+               supersedes: dict[Path, str] | None = None) -> IngestReport:
+        report = self.ingestor(progress).ingest(paths, remove_missing=remove_missing,
+                                                supersedes=supersedes)
         self.retriever.refresh()
         return report
 
-    def ensure_index(self, progress: bool = False) -> IngestReport | None:
+    def remove(self, target: str) -> list[FileResult]:
+        """Remove a document, a tool or everything a file brought in."""
+        removed = self.ingestor().remove(target)
+        self.retriever.refresh()
+        return removed
+
+    def status(self) -> IndexStatus:
+        return IndexStatus.of(self.store)
+
+    def ensure_index(self, progress: ProgressCallback = no_progress) -> IngestReport | None:
         """Build the index from the corpus folder when the store is empty (first start)."""
         if self.store.count() > 0:
             return None

@@ -12,10 +12,10 @@ import argparse
 from _common import CORPUS, shipped_settings
 
 from assistant.evaluate import DEFAULT_RETRIEVERS
-
-RETRIEVERS = (*DEFAULT_RETRIEVERS, "hybrid-no-expansion", "hybrid-no-intent", "hybrid-plain")
 from assistant.report import text_table
 from assistant.service import Assistant
+
+RETRIEVERS = (*DEFAULT_RETRIEVERS, "hybrid-no-expansion", "hybrid-no-intent", "hybrid-plain")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.mentions import MentionFinder
@@ -10,6 +11,7 @@ from ingest.records import Chunk, Document, Tool
 from ingest.text import split_sentences
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_TABLE_RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+$")
 _PAGE_FOOTER = re.compile(r"^\s*(page|seite)\s+\d+(\s+(of|von)\s+\d+)?\s*$", re.IGNORECASE)
 
 
@@ -58,18 +60,25 @@ def chunk_tool(tool: Tool, source_id: str) -> Chunk:
     )
 
 
-def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinder) -> list[Chunk]:
+def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinder,
+                   on_page: Callable[[int, int], None] | None = None) -> list[Chunk]:
     """Split each page into chunks of about `params.size` characters that never cross a page.
 
     Chunks stay within one page so a citation names the exact page; within a page they follow
-    section headings and overlap by whole sentences.
+    section headings and overlap by whole sentences. A table (pipe-table lines) is one chunk
+    when it fits, else it is cut between rows and each part repeats the header row. Pages are
+    taken one at a time (`on_page(done, total)` after each), so a lazy document is never held
+    whole.
     """
     chunks: list[Chunk] = []
     section = ""
-    for page in doc.pages:
-        for block_section, block in _blocks(page.text, section, set(page.headings)):
+    total = len(doc.pages)
+    for done, page in enumerate(doc.pages, start=1):
+        for block_section, block, is_table in _blocks(page.text, section, set(page.headings)):
             section = block_section
-            for text in _pack(split_sentences(block), params):
+            texts = _table_parts(block, params) if is_table else _pack(split_sentences(block),
+                                                                          params)
+            for text in texts:
                 index = len(chunks)
                 chunks.append(Chunk(
                     chunk_id=f"{doc.doc_id}#p{page.number}#c{index}",
@@ -86,31 +95,63 @@ def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinde
                     phases=doc.phases,
                     tool_ids=mentions.find(f"{section}\n{text}"),
                 ))
+        if on_page is not None:
+            on_page(done, total)
     return chunks
 
 
-def _blocks(page_text: str, section: str, known: set[str]) -> list[tuple[str, str]]:
-    """Cut a page at its headings: (heading in force, text under it)."""
+def _blocks(page_text: str, section: str, known: set[str]) -> list[tuple[str, str, bool]]:
+    """Cut a page at its headings and around its tables: (heading in force, text, is table)."""
     for heading in known:  # a long heading is wrapped over several lines: put it on one
         wrapped = r"\s+".join(re.escape(word) for word in heading.split())
         page_text = re.sub(wrapped, lambda _, h=heading: f"\n{h}\n", page_text, count=1)
-    blocks: list[tuple[str, str]] = []
+    blocks: list[tuple[str, str, bool]] = []
     lines: list[str] = []
+    in_table = False
+
+    def flush() -> None:
+        nonlocal lines
+        if lines:
+            blocks.append((section, "\n".join(lines), in_table))
+            lines = []
+
     for raw in page_text.splitlines():
         line = raw.strip()
         if not line or _PAGE_FOOTER.match(line):
             continue
+        is_row = line.startswith("|") and line.endswith("|") and line.count("|") >= 3
+        if is_row != in_table:
+            flush()
+            in_table = is_row
+        if is_row:
+            if not _TABLE_RULE.match(line):
+                lines.append(line)
+            continue
         heading = line if line in known else _heading(line)
         if heading:
-            if lines:
-                blocks.append((section, "\n".join(lines)))
-                lines = []
+            flush()
             section = heading
         else:
             lines.append(line)
-    if lines:
-        blocks.append((section, "\n".join(lines)))
+    flush()
     return blocks
+
+
+def _table_parts(table: str, params: ChunkingParams) -> list[str]:
+    """A table whole when it fits the chunk size; else runs of rows, each under the header."""
+    if len(table) <= params.size:
+        return [table]
+    header, *rows = table.split("\n")
+    parts: list[str] = []
+    current: list[str] = []
+    for row in rows:
+        if current and len(header) + sum(len(r) + 1 for r in current) + len(row) > params.size:
+            parts.append("\n".join([header, *current]))
+            current = []
+        current.append(row)
+    if current or not parts:
+        parts.append("\n".join([header, *current]))
+    return parts
 
 
 def _heading(line: str) -> str:

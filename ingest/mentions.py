@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -74,3 +75,9 @@ class MentionFinder:
         for match in self._pattern.finditer(flat):
             seen.setdefault(self._owner[match.group(1)], None)
         return tuple(seen)
+
+
+def tools_key(tools: Iterable[Tool]) -> str:
+    """Fingerprint of every alias of every tool: mentions change exactly when it does."""
+    lines = sorted(f"{t.id}\t{'|'.join(sorted(aliases(t)))}" for t in tools)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]

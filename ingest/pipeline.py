@@ -1,293 +1,262 @@
 """Incremental ingest: find files, skip the unchanged, (re)index the new and changed, report each.
 
-One bad file is reported and skipped; the rest of the batch goes on. Each source is written by
-`Store.replace_source`, whose manifest entry comes last, so an interrupted run leaves nothing a
-reader trusts half-written, and the same run again completes it.
+One bad file is reported and skipped; the rest of the batch goes on. Sources are written by
+`Writer` in groups whose manifest entries come last, so an interrupted run leaves nothing a
+reader trusts half-written; the next run sweeps such leftovers and completes the work.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-
-from tqdm import tqdm
 
 from ingest.chunk import (
     ChunkingParams,
     chunk_document,
     chunk_tool,
     document_source_id,
-    embedding_text,
     tool_source_id,
 )
+from ingest.discover import discover
+from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
-from ingest.errors import FileProblem
-from ingest.mentions import MentionFinder
-from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES, parse_document, parse_tools
-from ingest.records import Chunk, Tool
+from ingest.errors import FileProblem, ToolboxError
+from ingest.lock import write_lock
+from ingest.mentions import MentionFinder, tools_key
+from ingest.parse import TOOL_SUFFIXES, parse_document, parse_tools
+from ingest.progress import ProgressCallback, ProgressEvent, no_progress
+from ingest.records import Tool
+from ingest.report import FileResult, IngestReport
 from ingest.store import SourceRecord, Store
+from ingest.writer import Writer
 
 log = logging.getLogger(__name__)
 
-IGNORE_FILE = ".toolboxignore"
-_EMBED_GROUP = 1024  # chunks embedded together (length-sorted batches pad less) before writing
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    status: str  # indexed | updated | unchanged | removed | failed | skipped
-    detail: str = ""
-    chunks: int = 0
-
-
-@dataclass
-class IngestReport:
-    results: list[FileResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def summary(self) -> str:
-        parts = ", ".join(
-            f"{self.count(s)} {s}" for s in
-            ("indexed", "updated", "unchanged", "removed", "failed", "skipped") if self.count(s))
-        chunks = sum(r.chunks for r in self.results if r.status in ("indexed", "updated"))
-        return (f"{len(self.results)} files: {parts or 'nothing to do'}; "
-                f"{chunks} chunks written in {self.seconds:.1f} s")
-
-
-@dataclass(frozen=True)
-class _Work:
-    record: SourceRecord
-    chunks: list[Chunk]
-    status: str
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
-    """Files to ingest under the given paths, honouring `.toolboxignore` patterns in folders."""
-    found: list[Path] = []
-    problems: list[FileResult] = []
-    for path in paths:
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            ignored = _ignore_patterns(path)
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = file.relative_to(path).as_posix()
-                if any(part.startswith(".") for part in file.relative_to(path).parts):
-                    continue
-                if any(fnmatch.fnmatch(relative, pat) or relative.startswith(pat.rstrip("/") + "/")
-                       for pat in ignored):
-                    continue
-                if file.suffix.lower() in DOCUMENT_SUFFIXES | TOOL_SUFFIXES:
-                    found.append(file)
-        else:
-            problems.append(FileResult(str(path), "failed", "no such file or folder"))
-    return found, problems
-
-
-def _ignore_patterns(folder: Path) -> list[str]:
-    ignore = folder / IGNORE_FILE
-    if not ignore.is_file():
-        return []
-    lines = ignore.read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+__all__ = ["FileResult", "IngestReport", "Ingestor"]
 
 
 class Ingestor:
     """Brings the store in line with a set of files."""
 
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
-                 max_file_bytes: int, progress: bool = False) -> None:
+                 max_file_bytes: int, progress: ProgressCallback = no_progress,
+                 lock_path: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.params = params
         self.max_file_bytes = max_file_bytes
         self.progress = progress
+        self.lock_path = lock_path
 
-    def ingest(self, paths: Sequence[Path], remove_missing: bool = False) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], remove_missing: bool = False,
+               supersedes: Mapping[Path, str] | None = None) -> IngestReport:
+        """Index the files under `paths`; `supersedes` names editions for given files."""
         started = time.perf_counter()
-        files, results = discover(paths)
-        manifest = self.store.manifest()
-        tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
-        doc_files = [f for f in files if f.suffix.lower() in DOCUMENT_SUFFIXES]
-        tool_results, tools_changed = self._ingest_tools(tool_files, manifest)
-        results += tool_results
-        manifest = self.store.manifest()
-        if remove_missing:
-            removed = self._remove_missing(paths, files, manifest)
-            results += removed
-            tools_changed |= any(r.detail == "tool" for r in removed)
-            manifest = self.store.manifest()
-        mentions = MentionFinder(_tools_of(manifest))
-        results += self._ingest_documents(doc_files, manifest, mentions)
-        if tools_changed:
-            self._refresh_mentions(mentions)
+        with write_lock(self.lock_path):
+            swept = self.store.sweep_orphans()
+            if swept:
+                log.warning("removed %d chunks an interrupted ingest left behind", swept)
+            files, results = discover(paths)
+            self._files = (0, len(files))
+            writer = Writer(self.store, self.embedder, self.progress)
+            self._fresh: set[str] = set()  # documents chunked with this run's tools
+            try:
+                results += self._ingest_all(paths, files, remove_missing, supersedes, writer)
+            finally:
+                writer.close()
+            self._settle(self._fresh)
         return IngestReport(results=results, seconds=time.perf_counter() - started)
+
+    def _ingest_all(self, paths: Sequence[Path], files: list[Path], remove_missing: bool,
+                    supersedes: Mapping[Path, str] | None, writer: Writer) -> list[FileResult]:
+        results: list[FileResult] = []
+        tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
+        manifest, seen = self.store.manifest(), {}
+        results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
+                    for f in tool_files]
+        writer.flush()
+        if remove_missing:
+            results += self._remove_missing(paths, files)
+        manifest = self.store.manifest()
+        mentions = MentionFinder(_tools_of(manifest))
+        editions = {Path(p): s for p, s in (supersedes or {}).items()}
+        claimed: dict[str, str] = {}
+        results += [self._ingest_document(f, manifest, claimed, mentions, writer, editions)
+                    for f in files if f.suffix.lower() not in TOOL_SUFFIXES]
+        writer.flush()
+        return results
+
+    def remove(self, target: str) -> list[FileResult]:
+        """Remove what a doc id, tool id or file path names; nothing matched raises."""
+        with write_lock(self.lock_path):
+            manifest = self.store.manifest()
+            resolved = str(Path(target).resolve())
+            matches = [r for r in manifest.values() if target in (r.doc_id, r.path)
+                       or str(Path(r.path).resolve()) == resolved]
+            if not matches:
+                raise ToolboxError(f"nothing in the index is called {target!r}: give a document "
+                                   "id, a tool id or a file path as `status` lists them")
+            for record in matches:
+                self.store.remove_source(record.source_id)
+            self._settle(set())
+        return [FileResult(r.path, "removed", f"{r.kind} {r.doc_id}", r.chunks) for r in matches]
 
     # -- tools -----------------------------------------------------------------------------
 
-    def _ingest_tools(self, files: list[Path], manifest: dict[str, SourceRecord]
-                      ) -> tuple[list[FileResult], bool]:
-        results: list[FileResult] = []
-        work: list[_Work] = []
-        seen: dict[str, str] = {}
-        for path in files:
-            try:
-                self._check_size(path)
-                tools = parse_tools(path)
-                for tool in tools:
-                    _check_unique_tool(tool, path, seen, manifest)
-            except FileProblem as problem:
-                results.append(FileResult(str(path), "failed", problem.problem))
-                continue
-            statuses = []
+    def _ingest_tool_file(self, path: Path, manifest: dict[str, SourceRecord],
+                          seen: dict[str, str], all_files: list[Path],
+                          writer: Writer) -> FileResult:
+        try:
+            self._check_size(path)
+            tools = parse_tools(path)
             for tool in tools:
-                seen[tool.id] = str(path)
-                source_id = tool_source_id(tool.id)
-                payload = tool.model_dump_json()
-                digest = hashlib.sha256(payload.encode()).hexdigest()
-                old = manifest.get(source_id)
-                if old and old.content_hash == digest:
-                    statuses.append("unchanged")
-                    continue
-                status = "updated" if old else "indexed"
-                chunk = chunk_tool(tool, source_id)
-                record = SourceRecord(source_id, str(path), digest, tool.name, 1, time.time(),
-                                      kind="tool", payload=payload)
-                work.append(_Work(record, [chunk], status))
-                statuses.append(status)
-            status = next((s for s in ("indexed", "updated") if s in statuses), "unchanged")
-            results.append(FileResult(str(path), status, "tool", len(tools)))
-        self._write(work, "tools")
-        return results, bool(work)
+                _check_unique_tool(tool, path, manifest, seen, all_files)
+        except FileProblem as problem:
+            return self._done(FileResult(str(path), "failed", problem.problem))
+        seen.update((t.id, str(path)) for t in tools)
+        statuses = []
+        for tool in tools:
+            source_id = tool_source_id(tool.id)
+            payload = tool.model_dump_json()
+            digest = hashlib.sha256(payload.encode()).hexdigest()
+            old = manifest.get(source_id)
+            if old and old.content_hash == digest and old.path == str(path):
+                statuses.append("unchanged")
+                continue
+            statuses.append("updated" if old else "indexed")
+            record = SourceRecord(source_id, str(path), digest, tool.name, 1, time.time(),
+                                  kind="tool", payload=payload)
+            writer.add(record, [chunk_tool(tool, source_id)])
+        kept = {tool_source_id(t.id) for t in tools}
+        for gone in (r for r in manifest.values() if r.kind == "tool" and r.path == str(path)
+                     and r.source_id not in kept):  # dropped from a many-tools file
+            self.store.remove_source(gone.source_id)
+            statuses.append("updated")
+        status = next((s for s in ("indexed", "updated") if s in statuses), "unchanged")
+        return self._done(FileResult(str(path), status, "tool", len(tools)))
 
     # -- documents -------------------------------------------------------------------------
 
-    def _ingest_documents(self, files: list[Path], manifest: dict[str, SourceRecord],
-                          mentions: MentionFinder) -> list[FileResult]:
-        results: list[FileResult] = []
-        work: list[_Work] = []
-        claimed: dict[str, str] = {}
-        for path in files:
-            try:
-                self._check_size(path)
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                known = _record_for_path(manifest, path)
-                if known and known.content_hash == digest:
-                    results.append(FileResult(str(path), "unchanged", "", known.chunks))
-                    claimed[known.source_id] = str(path)
-                    continue
-                document = parse_document(path)
-                source_id = document_source_id(document.doc_id)
-                _check_unique_document(source_id, path, claimed, manifest)
-                claimed[source_id] = str(path)
-                chunks = chunk_document(document, self.params, mentions)
-                if not chunks:
-                    raise FileProblem(path, "no text to index")
-            except FileProblem as problem:
-                results.append(FileResult(str(path), "failed", problem.problem))
-                continue
-            except OSError as err:
-                results.append(FileResult(str(path), "failed", f"cannot read ({err.strerror})"))
-                continue
-            status = "updated" if source_id in manifest else "indexed"
-            record = SourceRecord(source_id, str(path), digest, document.title, len(chunks),
-                                  time.time())
-            work.append(_Work(record, chunks, status))
-            results.append(FileResult(str(path), status, "", len(chunks)))
-        self._write(work, "documents")
-        return results
+    def _ingest_document(self, path: Path, manifest: dict[str, SourceRecord],
+                         claimed: dict[str, str], mentions: MentionFinder, writer: Writer,
+                         editions: dict[Path, str]) -> FileResult:
+        try:
+            self._check_size(path)
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            known = next((r for r in manifest.values()
+                          if r.path == str(path) and r.kind == "document"), None)
+            if known and known.content_hash == digest:
+                claimed[known.source_id] = str(path)
+                edition = editions.get(path, known.supersedes)
+                if edition != known.supersedes:  # only the declared edition changed
+                    self.store.put_records([replace(known, supersedes=edition)])
+                return self._done(FileResult(str(path), "unchanged", "", known.chunks))
+            document = parse_document(path)
+            edition = editions.get(path, document.supersedes)
+            source_id = document_source_id(document.doc_id)
+            _check_unique_document(source_id, path, manifest, claimed)
+            claimed[source_id] = str(path)
+            if edition == document.doc_id:
+                raise FileProblem(path, f"a document cannot supersede itself ({edition!r})")
+            chunks = chunk_document(document, self.params, mentions, on_page=lambda done, total:
+                                    self.progress(ProgressEvent("pages", done, total, str(path))))
+            if not chunks:
+                raise FileProblem(path, "no text to index")
+        except FileProblem as problem:
+            return self._done(FileResult(str(path), "failed", problem.problem))
+        except OSError as err:
+            return self._done(FileResult(str(path), "failed", f"cannot read ({err.strerror})"))
+        by = superseding(manifest).get(document.doc_id, "")
+        if by:
+            chunks = [replace(c, superseded=True) for c in chunks]
+        record = SourceRecord(source_id, str(path), digest, document.title, len(chunks),
+                              time.time(), supersedes=edition, superseded_by=by)
+        writer.add(record, chunks)
+        self._fresh.add(source_id)
+        status = "updated" if source_id in manifest else "indexed"
+        detail = f"supersedes {edition}" if edition else ""
+        return self._done(FileResult(str(path), status, detail, len(chunks)))
 
-    def _remove_missing(self, paths: Sequence[Path], files: list[Path],
-                        manifest: dict[str, SourceRecord]) -> list[FileResult]:
+    def _remove_missing(self, paths: Sequence[Path], files: list[Path]) -> list[FileResult]:
         present = {str(f) for f in files}
-        folders = [str(p).rstrip("/") + "/" for p in paths if p.is_dir()]
+        folders = [str(p).rstrip("/") + "/" for p in paths if p.is_dir() and ".." not in p.parts]
         results = []
-        for record in manifest.values():
-            under = any(record.path.startswith(folder) for folder in folders)
-            if under and record.path not in present:
+        for record in self.store.manifest().values():
+            if any(record.path.startswith(f) for f in folders) and record.path not in present:
                 self.store.remove_source(record.source_id)
                 results.append(FileResult(record.path, "removed", record.kind, record.chunks))
         return results
 
-    def _refresh_mentions(self, mentions: MentionFinder) -> None:
-        """Tools changed: passages may now name a tool they did not before (or no longer)."""
-        stale = [c for c in self.store.chunks()
-                 if c.kind == "passage" and mentions.find(f"{c.section}\n{c.text}") != c.tool_ids]
-        if stale:
-            self.store.update_mentions(
-                {c.chunk_id: mentions.find(f"{c.section}\n{c.text}") for c in stale})
-
     # -- shared ----------------------------------------------------------------------------
 
+    def _settle(self, fresh: set[str]) -> None:
+        """Repair what depends on several sources: edition flags, and which tools passages
+        name (`fresh` documents were chunked with the current tools already). Both are
+        recorded in the store, so a run killed before this repeats it."""
+        manifest = self.store.manifest()
+        if changed := reconcile(self.store, manifest):
+            log.info("updated the edition flags of %d documents", changed)
+        tools = _tools_of(manifest)
+        key = tools_key(tools)
+        if key == self.store.mentions_key():
+            return
+        log.info("updating which tools passages mention")
+        finder = MentionFinder(tools)
+        older = [sid for sid, r in manifest.items() if r.kind == "document" and sid not in fresh]
+        for start in range(0, len(older), 500):
+            stale = {c.chunk_id: found for c in self.store.chunks(older[start:start + 500])
+                     if (found := finder.find(f"{c.section}\n{c.text}")) != c.tool_ids}
+            if stale:
+                self.store.update_mentions(stale)
+        self.store.set_mentions_key(key)
+
+    def _done(self, result: FileResult) -> FileResult:
+        done, total = self._files
+        self._files = (done + 1, total)
+        self.progress(ProgressEvent("files", done + 1, total, result.path))
+        return result
+
     def _check_size(self, path: Path) -> None:
+        """Refuse big files from their size alone, before a byte is read."""
         size = path.stat().st_size
         if size > self.max_file_bytes:
             raise FileProblem(path, f"file is {size / 1e6:.1f} MB, over the limit of "
                                     f"{self.max_file_bytes / 1e6:.0f} MB (TOOLBOX_MAX_FILE_MB)")
-
-    def _write(self, work: list[_Work], what: str) -> None:
-        """Embed in groups across sources (batches fill better), then write source by source."""
-        total = sum(len(w.chunks) for w in work)
-        bar = tqdm(total=total, desc=f"embedding {what}", unit="chunk", disable=not self.progress,
-                   leave=False)
-        group: list[_Work] = []
-        for item in work:
-            group.append(item)
-            if sum(len(w.chunks) for w in group) >= _EMBED_GROUP:
-                self._write_group(group, bar)
-                group = []
-        if group:
-            self._write_group(group, bar)
-        bar.close()
-
-    def _write_group(self, group: list[_Work], bar: tqdm) -> None:
-        texts = [embedding_text(c) for w in group for c in w.chunks]
-        vectors = self.embedder.embed_documents(texts)
-        self.store.replace_sources([(w.record, w.chunks) for w in group], vectors)
-        bar.update(len(texts))
 
 
 def _tools_of(manifest: dict[str, SourceRecord]) -> list[Tool]:
     return [Tool.model_validate_json(r.payload) for r in manifest.values() if r.kind == "tool"]
 
 
-def _record_for_path(manifest: dict[str, SourceRecord], path: Path) -> SourceRecord | None:
-    return next((r for r in manifest.values() if r.path == str(path) and r.kind == "document"),
-                None)
+def _check_unique_tool(tool: Tool, path: Path, manifest: dict[str, SourceRecord],
+                       seen: dict[str, str], files: list[Path]) -> None:
+    """A tool id belongs to one file: the first of this run that defines it, else the one
+    already indexed with it while that file exists and (if part of this run) still defines it."""
+    if tool.id in seen:
+        raise FileProblem(path, f"duplicate tool id {tool.id!r} (already defined in "
+                                f"{seen[tool.id]})")
+    known = manifest.get(tool_source_id(tool.id))
+    if known is None or known.path == str(path) or not Path(known.path).exists():
+        return
+    if Path(known.path) in files:
+        try:
+            if tool.id not in {t.id for t in parse_tools(Path(known.path))}:
+                return
+        except FileProblem:
+            return
+    raise FileProblem(path, f"duplicate tool id {tool.id!r} (already defined in {known.path})")
 
 
-def _check_unique_tool(tool: Tool, path: Path, seen: dict[str, str],
-                       manifest: dict[str, SourceRecord]) -> None:
-    other = seen.get(tool.id)
-    if other is None:
-        known = manifest.get(tool_source_id(tool.id))
-        other = known.path if known and known.path != str(path) and Path(known.path).exists() \
-            else None
+def _check_unique_document(source_id: str, path: Path, manifest: dict[str, SourceRecord],
+                           claimed: dict[str, str]) -> None:
+    known = manifest.get(source_id)
+    other = claimed.get(source_id) or (
+        known.path if known and known.path != str(path) and Path(known.path).exists() else None)
     if other:
-        raise FileProblem(path, f"duplicate tool id {tool.id!r} (already defined in {other})")
-
-
-def _check_unique_document(source_id: str, path: Path, claimed: dict[str, str],
-                           manifest: dict[str, SourceRecord]) -> None:
-    other = claimed.get(source_id)
-    if other is None:
-        known = manifest.get(source_id)
-        other = known.path if known and known.path != str(path) and Path(known.path).exists() \
-            else None
-    if other:
-        doc_id = source_id.split(":", 1)[1]
-        raise FileProblem(path, f"duplicate document id {doc_id!r} (already used by {other}); "
-                                "rename one of the files")
+        raise FileProblem(path, f"duplicate document id {source_id.split(':', 1)[1]!r} (already "
+                                f"used by {other}); rename one of the files")

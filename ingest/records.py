@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -91,15 +92,20 @@ class Page:
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed report or guide: its pages and the tags its author gave it."""
+    """A parsed report or guide: its pages and the tags its author gave it.
+
+    `pages` may be lazy (a PDF's are read one at a time as they are iterated). `supersedes` is
+    the id of the document this one replaces (an earlier edition), or empty.
+    """
 
     doc_id: str
     title: str
     path: str
     language: str
-    pages: tuple[Page, ...]
+    pages: Sequence[Page]
     hazards: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
+    supersedes: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class Chunk:
     tool_kind: str = ""
     cost: str = ""
     tool_ids: tuple[str, ...] = ()
+    superseded: bool = False  # a later edition replaces this passage's document
 
 
 @dataclass(frozen=True)

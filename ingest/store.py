@@ -2,7 +2,9 @@
 
 Chroma never embeds for us: every write passes `embeddings=` and every query
 `query_embeddings=`. The collection's metadata records how the index was built; opening it with
-other settings raises IndexMismatch with the command that rebuilds it.
+other settings raises IndexMismatch with the command that fixes it. The live collections are
+those of the generation the pointer names (ingest/generations.py); a Store follows the pointer
+when `revision()` finds it moved.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ingest.errors import IndexMismatch, ToolboxError
+from ingest.generations import collection_names, live_generation
 from ingest.records import Chunk
 from ingest.settings import Settings
+from ingest.storemeta import chunk_from, chunk_metadata
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
-_LIST_FIELDS = ("hazards", "phases", "scale", "languages", "tool_ids")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ class SourceRecord:
     ingested_at: float
     kind: str = "document"  # or "tool"
     payload: str = ""  # a tool source keeps its validated record here, as JSON
+    supersedes: str = ""  # the doc id this document replaces (an earlier edition)
+    superseded_by: str = ""  # the doc id of the edition that replaces this one
+
+    @property
+    def doc_id(self) -> str:
+        return self.source_id.split(":", 1)[1]
 
 
 def connect(settings: Settings) -> Any:
@@ -73,34 +82,58 @@ def connect(settings: Settings) -> Any:
 class Store:
     """Chunks with embeddings, and the manifest that says which sources are complete."""
 
-    def __init__(self, client: Any, name: str, spec: IndexSpec) -> None:
-        self.spec = spec
+    def __init__(self, client: Any, name: str, spec: IndexSpec | None,
+                 generation: int | None = None) -> None:
+        """Open (or create) a generation, the live one by default; `spec=None` opens an
+        existing one with the spec it was built with (status, reindex)."""
         self.name = name
         self._client = client
-        self._chunks = client.get_or_create_collection(
-            name, embedding_function=None, metadata=_spec_metadata(spec),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-        self._check_spec(self._chunks.metadata or {})
-        # Chroma needs a vector per record; the manifest's is a constant placeholder.
-        self._manifest = client.get_or_create_collection(
-            f"{name}-manifest", embedding_function=None)
+        self.follow = generation is None  # a reader follows the pointer; a reindex does not
+        self._attach(live_generation(client, name) if generation is None else generation, spec)
 
     @classmethod
     def open(cls, settings: Settings, spec: IndexSpec) -> Store:
         return cls(connect(settings), settings.collection, spec)
 
-    def _check_spec(self, metadata: dict[str, Any]) -> None:
-        built = {k: metadata.get(k) for k in asdict(self.spec)}
-        wanted = asdict(self.spec)
-        if built != wanted:
-            differences = ", ".join(f"{k} {built[k]!r} (asked for {wanted[k]!r})"
-                                    for k in wanted if built[k] != wanted[k])
-            raise IndexMismatch(
-                f"the index {self.name!r} was built with {differences}. Mixing would corrupt "
-                "search results. Rebuild it with `toolbox-assistant ingest --rebuild PATH...`, "
-                "or set TOOLBOX_EMBED_MODEL / TOOLBOX_CHUNK_SIZE / TOOLBOX_CHUNK_OVERLAP back."
+    def _attach(self, generation: int, spec: IndexSpec | None) -> None:
+        """Switch to a generation's collections, all checks first (a refused switch changes
+        nothing). Without a spec the generation must exist and its own spec is adopted."""
+        chunks_name, manifest_name = collection_names(self.name, generation)
+        if spec is None:
+            try:
+                chunks = self._client.get_collection(chunks_name, embedding_function=None)
+            except Exception:
+                raise ToolboxError(f"there is no index {self.name!r} yet; build it with "
+                                   "`toolbox-assistant ingest PATH...`") from None
+            built = chunks.metadata or {}
+            spec = IndexSpec(**{k: built[k] for k in asdict(IndexSpec("", 0, 0, 0))
+                                if k in built})
+        else:
+            chunks = self._client.get_or_create_collection(
+                chunks_name, embedding_function=None, metadata=asdict(spec),
+                configuration={"hnsw": {"space": "cosine"}},
             )
+        self._check_spec(spec, chunks.metadata or {})
+        # Chroma needs a vector per record; the manifest's is a constant placeholder.
+        manifest = self._client.get_or_create_collection(manifest_name, embedding_function=None)
+        self._chunks, self._manifest, self.spec, self.generation = chunks, manifest, spec, \
+            generation
+
+    def _check_spec(self, spec: IndexSpec, metadata: dict[str, Any]) -> None:
+        built = {k: metadata.get(k) for k in asdict(spec)}
+        wanted = asdict(spec)
+        if built == wanted:
+            return
+        differences = ", ".join(f"{k} {built[k]!r} (asked for {wanted[k]!r})"
+                                for k in wanted if built[k] != wanted[k])
+        if all(built[k] == wanted[k] for k in ("chunk_size", "chunk_overlap", "schema_version")):
+            fix = ("Re-embed it with `toolbox-assistant reindex` (the current index keeps "
+                   "serving until the new one is complete), or set TOOLBOX_EMBED_MODEL back.")
+        else:
+            fix = ("Rebuild it with `toolbox-assistant ingest --rebuild PATH...`, or set "
+                   "TOOLBOX_CHUNK_SIZE / TOOLBOX_CHUNK_OVERLAP back.")
+        raise IndexMismatch(f"the index {self.name!r} was built with {differences}. Mixing "
+                            f"would corrupt search results. {fix}")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -113,8 +146,8 @@ class Store:
         """Swap each source's chunks for new ones; the manifest entries are written last.
 
         A crash before the last step leaves these sources without manifest entries, so the
-        next ingest sees them as not indexed and writes them again; no reader trusts their
-        chunks meanwhile. `embeddings` holds the rows of all chunks, in order.
+        next ingest sees them as not indexed, sweeps their chunks and writes them again; no
+        reader trusts them meanwhile. `embeddings` holds the rows of all chunks, in order.
         """
         source_ids = [record.source_id for record, _ in sources]
         chunks = [chunk for _, source_chunks in sources for chunk in source_chunks]
@@ -127,13 +160,18 @@ class Store:
                 ids=[c.chunk_id for c in batch],
                 embeddings=embeddings[start:start + step],
                 documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c) for c in batch],
+                metadatas=[chunk_metadata(c) for c in batch],
             )
-        self._manifest.upsert(
-            ids=source_ids, embeddings=[[0.0]] * len(sources),
-            documents=[record.path for record, _ in sources],
-            metadatas=[{"record": json.dumps(asdict(record))} for record, _ in sources],
-        )
+        self.put_records([record for record, _ in sources])
+
+    def put_records(self, records: Sequence[SourceRecord]) -> None:
+        """Write manifest entries (the step that makes their sources visible)."""
+        if records:
+            self._manifest.upsert(
+                ids=[r.source_id for r in records], embeddings=[[0.0]] * len(records),
+                documents=[r.path for r in records],
+                metadatas=[{"record": json.dumps(asdict(r))} for r in records],
+            )
         self._bump_revision()
 
     def remove_source(self, source_id: str) -> None:
@@ -141,26 +179,58 @@ class Store:
         self._chunks.delete(where={"source_id": source_id})
         self._bump_revision()
 
+    def sweep_orphans(self) -> int:
+        """Delete chunks whose source has no manifest entry (left by a crash mid-write)."""
+        complete = list(self.manifest())
+        where = {"source_id": {"$nin": complete}} if complete else None
+        orphans = self._chunks.get(where=where, include=[])["ids"]
+        for start in range(0, len(orphans), 2000):
+            self._chunks.delete(ids=orphans[start:start + 2000])
+        return len(orphans)
+
+    def set_superseded(self, record: SourceRecord, by: str) -> SourceRecord:
+        """Flag (or unflag) a document's chunks as replaced by the edition `by`."""
+        ids = self._chunks.get(where={"source_id": record.source_id}, include=[])["ids"]
+        for start in range(0, len(ids), 1000):
+            batch = ids[start:start + 1000]
+            self._chunks.update(ids=batch, metadatas=[{"superseded": bool(by)}] * len(batch))
+        updated = SourceRecord(**{**asdict(record), "superseded_by": by})
+        self.put_records([updated])
+        return updated
+
     def update_mentions(self, mentions: dict[str, tuple[str, ...]]) -> None:
         """Set which tools each given chunk mentions, without re-embedding anything."""
         ids = list(mentions)
-        step = 1000
-        for start in range(0, len(ids), step):
-            batch = ids[start:start + step]
+        for start in range(0, len(ids), 1000):
+            batch = ids[start:start + 1000]
             # None deletes the key: Chroma keeps no empty lists.
             self._chunks.update(ids=batch, metadatas=[
                 {"tool_ids": list(mentions[i]) or None} for i in batch])
         self._bump_revision()
 
-    def _bump_revision(self) -> None:
-        self._chunks.modify(metadata={**_spec_metadata(self.spec), "revision": time.time_ns()})
-        self._chunks = self._client.get_collection(self.name, embedding_function=None)
+    def mentions_key(self) -> str:
+        """Which tool set the passages' mentions were last computed from."""
+        return str((self._chunks.metadata or {}).get("mentions", ""))
+
+    def set_mentions_key(self, key: str) -> None:
+        self._bump_revision(mentions=key)
+
+    def _bump_revision(self, **extra: Any) -> None:
+        metadata = {**(self._chunks.metadata or {}), **asdict(self.spec),
+                    "revision": time.time_ns(), **extra}
+        self._chunks.modify(metadata=metadata)
+        self._chunks = self._client.get_collection(self._chunks.name, embedding_function=None)
 
     # -- reading ---------------------------------------------------------------------------
 
     def revision(self) -> int:
-        """Changes whenever a source is written or removed, in this process or another."""
-        collection = self._client.get_collection(self.name, embedding_function=None)
+        """Changes whenever a source is written or removed, in this process or another (and
+        when a reindex makes another generation live, which this store then follows)."""
+        if self.follow:
+            live = live_generation(self._client, self.name)
+            if live != self.generation:
+                self._attach(live, self.spec)
+        collection = self._client.get_collection(self._chunks.name, embedding_function=None)
         return int((collection.metadata or {}).get("revision", 0))
 
     def count(self) -> int:
@@ -174,14 +244,19 @@ class Store:
                 records[record.source_id] = record
         return records
 
-    def chunks(self) -> Iterator[Chunk]:
-        """Every chunk of every complete source (a half-written source is skipped)."""
+    def chunks(self, source_ids: Sequence[str] | None = None) -> Iterator[Chunk]:
+        """Every chunk of every complete source (or of the given ones); half-written skipped."""
         complete = set(self.manifest())
-        for batch in self._pages(self._chunks, include=["documents", "metadatas"]):
+        where = {"source_id": {"$in": list(source_ids)}} if source_ids else None
+        for batch in self._pages(self._chunks, include=["documents", "metadatas"], where=where):
             for chunk_id, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"],
                                             strict=True):
                 if meta.get("source_id") in complete:
-                    yield _chunk_from(chunk_id, text, meta)
+                    yield chunk_from(chunk_id, text, meta)
+
+    def chunk_ids(self) -> list[str]:
+        """Ids of every stored chunk, orphans included (for checks)."""
+        return list(self._chunks.get(include=[])["ids"])
 
     def embeddings(self, chunk_ids: Sequence[str]) -> np.ndarray:
         """Stored vectors of the given chunks, in the given order."""
@@ -197,21 +272,27 @@ class Store:
     def nearest(self, vector: np.ndarray, k: int,
                 where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest chunk ids with cosine similarity, best first."""
-        total = self.count()
-        if total == 0:
+        try:
+            total = self.count()
+            result = self._chunks.query(query_embeddings=[vector], n_results=min(k, total),
+                                        where=where or None, include=["distances"]) \
+                if total else None
+        except Exception:
+            if not self.follow or live_generation(self._client, self.name) == self.generation:
+                raise
+            self.revision()  # a reindex swapped generations under us: follow and ask again
+            return self.nearest(vector, k, where)
+        if result is None:
             return []
-        result = self._chunks.query(
-            query_embeddings=[vector], n_results=min(k, total), where=where or None,
-            include=["distances"],
-        )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0],
                                                           strict=True)]
 
     @staticmethod
-    def _pages(collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+    def _pages(collection: Any, include: list[str],
+               where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            batch = collection.get(include=include, limit=_PAGE, offset=offset)
+            batch = collection.get(include=include, limit=_PAGE, offset=offset, where=where)
             if not batch["ids"]:
                 return
             yield batch
@@ -223,41 +304,3 @@ class Store:
         if close is not None:
             close()
 
-    def drop(self) -> None:
-        """Delete the whole index (used by --rebuild)."""
-        for name in (self.name, f"{self.name}-manifest"):
-            try:
-                self._client.delete_collection(name)
-            except Exception:  # already gone
-                continue
-
-
-def _spec_metadata(spec: IndexSpec) -> dict[str, Any]:
-    return asdict(spec)
-
-
-def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "kind": chunk.kind, "source_id": chunk.source_id, "doc_id": chunk.doc_id,
-        "title": chunk.title, "section": chunk.section, "page_start": chunk.page_start,
-        "page_end": chunk.page_end, "tool_kind": chunk.tool_kind, "cost": chunk.cost,
-    }
-    lists = {
-        "hazards": chunk.hazards, "phases": chunk.phases, "scale": chunk.scale,
-        "languages": tuple(x for x in chunk.language.split(",") if x), "tool_ids": chunk.tool_ids,
-    }
-    # Chroma refuses empty lists: an absent key means "none".
-    meta.update({k: list(v) for k, v in lists.items() if v})
-    return meta
-
-
-def _chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id, kind=meta["kind"], source_id=meta["source_id"], doc_id=meta["doc_id"],
-        title=meta["title"], text=text, page_start=int(meta["page_start"]),
-        page_end=int(meta["page_end"]), section=meta.get("section", ""),
-        language=",".join(meta.get("languages", ())), hazards=tuple(meta.get("hazards", ())),
-        phases=tuple(meta.get("phases", ())), scale=tuple(meta.get("scale", ())),
-        tool_kind=meta.get("tool_kind", ""), cost=meta.get("cost", ""),
-        tool_ids=tuple(meta.get("tool_ids", ())),
-    )

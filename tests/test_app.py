@@ -45,11 +45,13 @@ def test_handler_turns_errors_into_sentences(app_module, shipped_assistant) -> N
     assert "unknown hazard 'lava'" in history[-1]["content"]
 
 
-def test_untrusted_text_is_inert(app_module) -> None:
-    assert "<" not in app_module.escape_markdown("<img src=x onerror=alert(1)>")
-    assert app_module.escape_markdown("[x](javascript:alert(1))").startswith("\\[x\\]\\(")
-    assert "<a" not in app_module.safe_link("javascript:alert(1)", "x")
-    assert app_module.safe_link("https://example.org/a?b=1", "<b>").startswith(
+def test_untrusted_text_is_inert() -> None:
+    from assistant.present import escape_markdown, safe_link
+
+    assert "<" not in escape_markdown("<img src=x onerror=alert(1)>")
+    assert escape_markdown("[x](javascript:alert(1))").startswith("\\[x\\]\\(")
+    assert "<a" not in safe_link("javascript:alert(1)", "x")
+    assert safe_link("https://example.org/a?b=1", "<b>").startswith(
         '<a href="https://example.org/a?b=1"')
 
 
@@ -138,3 +140,58 @@ def test_evaluate_tab_on_builtin_and_on_an_uploaded_zip(app_module, shipped_assi
     assert summary.startswith("**Cannot evaluate:**") and "unsafe path" in summary
     assert (rows, plot, downloads) == ([], None, [])
     assert "upload first" in blocks.run_evaluation(app_module.UPLOAD, None, ["bm25"])[0]
+
+
+def test_ingest_tab_only_with_an_editor_password(app_module, shipped_assistant) -> None:
+    from assistant.editor import EditorGate
+
+    plain = app_module.build_app(shipped_assistant, gate=EditorGate(None))
+    assert not hasattr(plain, "editor")
+    assert "editor_ingest" not in {getattr(d, "api_name", None) for d in plain.fns.values()}
+    editor = app_module.build_app(shipped_assistant, gate=EditorGate("s3cret"))
+    assert {"editor_login", "editor_ingest", "editor_status"} <= {
+        getattr(d, "api_name", None) for d in editor.fns.values()}
+
+
+def test_editor_endpoints_refuse_without_login_even_over_http(app_module, settings, embedder,
+                                                              tmp_path: Path, caplog) -> None:
+    from gradio_client import Client, handle_file
+
+    from assistant.editor import EditorGate
+    from assistant.service import Assistant
+
+    from .conftest import copy_tools
+
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([copy_tools(tmp_path / "kb", ["efas"])])
+    upload = tmp_path / "up" / "heat-note.md"
+    upload.parent.mkdir()
+    upload.write_text("# Heat note\nShade and water in hot summers.\n", "utf-8")
+    blocks = app_module.build_app(assistant, gate=EditorGate("s3cret"))
+    port = _free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                  quiet=True, footer_links=[])
+    try:
+        intruder = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        with pytest.raises(Exception, match="editor login required"):
+            intruder.predict([handle_file(str(upload))], "", api_name="/editor_ingest")
+        with pytest.raises(Exception, match="editor login required"):
+            intruder.predict(api_name="/editor_status")
+        assert "Wrong password." in intruder.predict("wrong-guess", api_name="/editor_login")
+        with pytest.raises(Exception, match="editor login required"):
+            intruder.predict(api_name="/editor_status")
+
+        editor = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        editor.predict("s3cret", api_name="/editor_login")
+        report, summary, status, _ = editor.predict([handle_file(str(upload))], "",
+                                                    api_name="/editor_ingest")
+        assert report["data"] == [["heat-note.md", "indexed", 1, ""]]
+        assert summary.startswith("1 files: 1 indexed")
+        assert status.startswith("1 documents (0 superseded), 1 tools")
+        with pytest.raises(Exception, match="editor login required"):  # still not the intruder
+            intruder.predict(api_name="/editor_status")
+    finally:
+        blocks.close()
+    assert (settings.data_dir / "uploads" / "heat-note.md").is_file()
+    assert "heat-note" in {d.id for d in assistant.status().documents}
+    assert "wrong-guess" not in caplog.text and "s3cret" not in caplog.text

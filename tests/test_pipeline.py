@@ -60,3 +60,18 @@ def test_bad_files_are_reported_and_good_ones_indexed(settings, embedder, pdf_fa
     assert any("duplicate tool id 'efas'" in d for d in failed.values())
     assert report.count("indexed") == 2  # good.pdf and one efas file
     assert "1 updated" not in report.summary() and "5 failed" in report.summary()
+
+
+def test_passages_learn_of_tools_added_later(settings, embedder, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "floods.md").write_text("# Floods\nThe European Flood Awareness System (EFAS) "
+                                    "warns early.\n", "utf-8")
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([docs])
+    assert [c.tool_ids for c in assistant.store.chunks()] == [()]
+    assistant.ingest([copy_tools(tmp_path / "tools", ["efas"])])
+    mentions = {c.doc_id: c.tool_ids for c in assistant.store.chunks()}
+    assert mentions == {"floods": ("efas",), "efas": ("efas",)}
+    assistant.remove("efas")
+    assert [c.tool_ids for c in assistant.store.chunks()] == [()]

@@ -39,11 +39,11 @@ def test_nearest_honours_where(settings) -> None:
                          {"hazards": {"$contains": "drought"}}) == []
 
 
-def test_other_model_is_refused_with_the_rebuild_command(settings) -> None:
+def test_other_model_is_refused_with_the_reindex_command(settings) -> None:
     Store.open(settings, IndexSpec("model-a", 4, 1000, 150))
-    with pytest.raises(IndexMismatch, match="model 'model-a'.*ingest --rebuild"):
+    with pytest.raises(IndexMismatch, match="model 'model-a'.*toolbox-assistant reindex"):
         Store.open(settings, IndexSpec("model-b", 4, 1000, 150))
-    with pytest.raises(IndexMismatch, match="chunk_size"):
+    with pytest.raises(IndexMismatch, match="chunk_size.*ingest --rebuild"):
         Store.open(settings, IndexSpec("model-a", 4, 800, 150))
 
 

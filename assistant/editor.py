@@ -1,0 +1,101 @@
+"""The editors' side of the app, without the UI: who may edit, uploads, report and status rows.
+
+Editing is open only when TOOLBOX_EDITOR_PASSWORD is set, and only to sessions that gave it.
+The check is on the server, keyed by the session id Gradio gives each browser tab (or API
+client), so calling an editor endpoint directly without logging in is refused too. The
+password is compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from assistant.service import Assistant
+from ingest.pipeline import FileResult, IngestReport
+from ingest.progress import ProgressCallback, no_progress
+from ingest.status import IndexStatus
+
+log = logging.getLogger(__name__)
+
+SESSION_SECONDS = 8 * 3600
+FAILED_LOGIN_DELAY = 1.0  # slows guessing; one login attempt per second per worker
+REPORT_HEADERS = ["file", "status", "chunks", "detail"]
+STATUS_HEADERS = ["id", "kind", "title", "chunks", "ingested (UTC)", "superseded by", "path"]
+
+
+class NotAnEditor(PermissionError):
+    """The session did not log in with the editor password."""
+
+
+class EditorGate:
+    def __init__(self, password: str | None) -> None:
+        self._password = (password or "").encode()
+        self._sessions: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._password)
+
+    def login(self, session: str | None, attempt: str | None) -> bool:
+        ok = self.enabled and bool(session) and hmac.compare_digest(
+            (attempt or "").encode(), self._password)
+        if not ok:
+            log.warning("failed editor login")  # never the attempt itself
+            time.sleep(FAILED_LOGIN_DELAY)
+            return False
+        with self._lock:
+            self._sessions[str(session)] = time.monotonic() + SESSION_SECONDS
+        return True
+
+    def logout(self, session: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(str(session), None)
+
+    def allowed(self, session: str | None) -> bool:
+        with self._lock:
+            expires = self._sessions.get(str(session))
+            return self.enabled and expires is not None and expires > time.monotonic()
+
+    def require(self, session: str | None) -> None:
+        if not self.allowed(session):
+            raise NotAnEditor("editor login required: enter the editor password first")
+
+
+def ingest_uploads(assistant: Assistant, uploads: list[str], supersedes: str = "",
+                   progress: ProgressCallback = no_progress) -> IngestReport:
+    """Keep uploaded files under the data dir (the index refers to them), then ingest them."""
+    folder = assistant.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept: list[Path] = []
+    refused: list[FileResult] = []
+    for upload in uploads:
+        name = Path(upload).name
+        if name.startswith(".") or not name.strip():
+            refused.append(FileResult(name, "failed", "file name refused"))
+            continue
+        target = folder / name
+        shutil.copyfile(upload, target)
+        kept.append(target)
+    editions = {kept[0]: supersedes.strip()} if supersedes.strip() and len(kept) == 1 else None
+    if supersedes.strip() and len(kept) != 1:
+        refused.append(FileResult("", "failed", "a supersedes id needs exactly one file"))
+        kept = []
+    report = assistant.ingest(kept, progress=progress, supersedes=editions) if kept \
+        else IngestReport()
+    report.results[:0] = refused
+    return report
+
+
+def report_rows(report: IngestReport) -> list[list[object]]:
+    return [[Path(r.path).name, r.status, r.chunks, r.detail] for r in report.results]
+
+
+def status_rows(status: IndexStatus) -> list[list[object]]:
+    return [[s.id, s.kind, s.title, s.chunks, s.ingested_at.replace("T", " ")[:16],
+             s.superseded_by, s.path] for s in (*status.documents, *status.tools)]

@@ -1,0 +1,57 @@
+"""Index generations: each embedding of the knowledge base lives in its own pair of collections,
+and a pointer record says which generation is live.
+
+`reindex` fills generation N+1 while N keeps serving, then moves the pointer and drops N.
+Generation 0 uses the plain names (`toolbox`, `toolbox-manifest`), so an index built before
+generations existed is simply generation 0. The pointer is the metadata of `<name>-pointer`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+
+def collection_names(name: str, generation: int) -> tuple[str, str]:
+    """(chunks, manifest) collection names of one generation."""
+    base = name if generation == 0 else f"{name}-g{generation}"
+    return base, f"{base}-manifest"
+
+
+def pointer_name(name: str) -> str:
+    return f"{name}-pointer"
+
+
+def live_generation(client: Any, name: str) -> int:
+    try:
+        pointer = client.get_collection(pointer_name(name), embedding_function=None)
+    except Exception:  # no pointer yet: the index has never been reindexed
+        return 0
+    return int((pointer.metadata or {}).get("live", 0))
+
+
+def set_live(client: Any, name: str, generation: int) -> None:
+    """Point readers at `generation`: one metadata write, so they see the old or the new one."""
+    pointer = client.get_or_create_collection(pointer_name(name), embedding_function=None)
+    pointer.modify(metadata={"live": generation})
+
+
+def drop_generation(client: Any, name: str, generation: int) -> None:
+    for collection in collection_names(name, generation):
+        try:
+            client.delete_collection(collection)
+        except Exception:  # already gone
+            continue
+
+
+def drop_all(client: Any, name: str) -> None:
+    """Delete every generation of the index and its pointer (`ingest --rebuild`)."""
+    prefix = f"{name}-g"
+    for collection in client.list_collections():
+        title = getattr(collection, "name", collection)
+        generation = title[len(prefix):].split("-")[0] if title.startswith(prefix) else ""
+        if generation.isdigit():
+            drop_generation(client, name, int(generation))
+    drop_generation(client, name, 0)
+    with contextlib.suppress(Exception):
+        client.delete_collection(pointer_name(name))

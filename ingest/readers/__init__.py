@@ -1,0 +1,1 @@
+"""One reader per file format; `ingest/parse.py` picks the reader by the file's suffix."""

@@ -1,0 +1,105 @@
+"""Re-embed the whole knowledge base into a new generation, then make it live.
+
+The chunk texts and metadata come from the store (the source of truth), not from the files.
+The live generation keeps serving meanwhile; the pointer moves only when the new one holds
+every source, and the old one is dropped after. An interrupted reindex leaves a partial new
+generation that nobody reads; the next reindex resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from ingest.embed import Embedder
+from ingest.errors import ToolboxError
+from ingest.generations import drop_generation, live_generation, set_live
+from ingest.lock import write_lock
+from ingest.progress import ProgressCallback, ProgressEvent, no_progress
+from ingest.settings import Settings
+from ingest.store import IndexSpec, SourceRecord, Store, connect
+from ingest.writer import Writer
+
+log = logging.getLogger(__name__)
+_CATCH_UP_ROUNDS = 5
+_SOURCES_PER_READ = 200
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    old_generation: int
+    new_generation: int
+    old_model: str
+    new_model: str
+    sources: int
+    chunks: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"re-embedded {self.chunks} chunks of {self.sources} sources with "
+                f"{self.new_model} (was {self.old_model}) in {self.seconds:.1f} s; "
+                f"generation {self.new_generation} is live")
+
+
+def reindex(settings: Settings, embedder: Embedder,
+            progress: ProgressCallback = no_progress) -> ReindexReport:
+    started = time.perf_counter()
+    with write_lock(settings.data_dir / "write.lock"):
+        client = connect(settings)
+        old_generation = live_generation(client, settings.collection)
+        old = Store(client, settings.collection, None, generation=old_generation)
+        spec = IndexSpec(embedder.identity, embedder.dim, old.spec.chunk_size,
+                         old.spec.chunk_overlap)
+        target = old_generation + 1
+        try:
+            new = Store(client, settings.collection, spec, generation=target)
+        except ToolboxError:  # a leftover of another model's interrupted reindex
+            drop_generation(client, settings.collection, target)
+            new = Store(client, settings.collection, spec, generation=target)
+        new.sweep_orphans()
+        for _ in range(_CATCH_UP_ROUNDS):  # ingests may land in the old one meanwhile
+            if not _copy_missing(old, new, embedder, progress):
+                break
+        else:
+            raise ToolboxError("the index kept changing during reindex; run it again when "
+                               "no ingest is running")
+        new.set_mentions_key(old.mentions_key())
+        set_live(client, settings.collection, target)
+        drop_generation(client, settings.collection, old_generation)
+    manifest = new.manifest()
+    return ReindexReport(old_generation, target, old.spec.model, spec.model, len(manifest),
+                         sum(r.chunks for r in manifest.values()),
+                         time.perf_counter() - started)
+
+
+def _copy_missing(old: Store, new: Store, embedder: Embedder,
+                  progress: ProgressCallback) -> bool:
+    """Copy the sources the new generation lacks (or holds in another version); drop those gone
+    from the old. Returns whether anything had to be done."""
+    source, target = old.manifest(), new.manifest()
+    todo: list[SourceRecord] = [r for sid, r in source.items() if target.get(sid) != r]
+    gone = [sid for sid in target if sid not in source]
+    for source_id in gone:
+        new.remove_source(source_id)
+    writer = Writer(new, embedder, progress)
+    writer.expected = sum(r.chunks for r in todo)
+    try:
+        for start in range(0, len(todo), _SOURCES_PER_READ):
+            batch = todo[start:start + _SOURCES_PER_READ]
+            chunks: dict[str, list] = {r.source_id: [] for r in batch}
+            for chunk in old.chunks([r.source_id for r in batch]):
+                chunks[chunk.source_id].append(chunk)
+            for record in batch:
+                writer.add(record, sorted(chunks[record.source_id], key=_order))
+            progress(ProgressEvent("files", start + len(batch), len(todo)))
+        writer.flush()
+    finally:
+        writer.close()
+    return bool(todo or gone)
+
+
+def _order(chunk: object) -> tuple[int, str]:
+    chunk_id = getattr(chunk, "chunk_id", "")
+    tail = chunk_id.rsplit("#c", 1)[-1]
+    return (int(tail) if tail.isdigit() else 0, chunk_id)

@@ -1,0 +1,102 @@
+"""Embed chunks in groups across sources and write each group with its manifest entries last.
+
+Grouping fills the embedder's batches (many small tool records and short documents). A full
+group is embedded and written by one background thread while the caller goes on reading and
+chunking the next files (pypdf is pure Python; torch releases the GIL while it computes), so
+ingest costs little more than embedding alone. One group in flight and one filling keep memory
+flat over large folders, and an interrupted run loses at most those two.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from ingest.chunk import embedding_text
+from ingest.embed import Embedder
+from ingest.progress import ProgressCallback, ProgressEvent, no_progress
+from ingest.records import Chunk
+from ingest.store import SourceRecord, Store
+
+log = logging.getLogger(__name__)
+
+GROUP = 256  # chunks per group: small enough to overlap reading with embedding
+_STEP = 128  # chunks per embedding call, so progress moves within a group
+_POLL_SECONDS = 0.5
+
+Group = list[tuple[SourceRecord, Sequence[Chunk]]]
+
+
+class Writer:
+    """Progress events are sent from the caller's thread only (UI callbacks may need that)."""
+
+    def __init__(self, store: Store, embedder: Embedder,
+                 progress: ProgressCallback = no_progress, group: int = GROUP) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.progress = progress
+        self.group = group
+        self._pending: Group = []
+        self._inflight: Future[None] | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolbox-writer")
+        self._lock = threading.Lock()
+        self.queued = 0
+        self.expected = 0  # chunks known to come, when the caller knows (reindex)
+        self.embedded = 0
+
+    def add(self, record: SourceRecord, chunks: Sequence[Chunk]) -> None:
+        self._pending.append((record, chunks))
+        self.queued += len(chunks)
+        if sum(len(c) for _, c in self._pending) >= self.group:
+            self._submit()
+
+    def flush(self) -> None:
+        """Write everything added so far; returns when it is in the store."""
+        self._submit()
+        self._wait()
+
+    def close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            self._worker.shutdown(wait=True)
+
+    def _submit(self) -> None:
+        if not self._pending:
+            return
+        group, self._pending = self._pending, []
+        self._wait()  # keeps groups in order, and one in flight
+        self._inflight = self._worker.submit(self._write, group)
+
+    def _wait(self) -> None:
+        future, self._inflight = self._inflight, None
+        if future is None:
+            return
+        while True:
+            try:
+                future.result(timeout=_POLL_SECONDS)
+                break
+            except TimeoutError:
+                self._report()
+        self._report()
+
+    def _report(self) -> None:
+        with self._lock:
+            done = self.embedded
+        self.progress(ProgressEvent("chunks", done, max(self.queued, self.expected)))
+
+    def _write(self, group: Group) -> None:
+        texts = [embedding_text(c) for _, chunks in group for c in chunks]
+        parts = []
+        for start in range(0, len(texts), _STEP):
+            parts.append(self.embedder.embed_documents(texts[start:start + _STEP]))
+            with self._lock:
+                self.embedded += len(parts[-1])
+        vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "f4")
+        log.info("writing %d sources (%d chunks)", len(group), len(texts))
+        self.store.replace_sources(group, vectors)
+        log.info("committed %d sources: %s", len(group), ", ".join(r.source_id for r, _ in group))

@@ -1,0 +1,150 @@
+"""Each reader on real files: HTML main text, Word sections and tables, PDF tables, tool files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import ChunkingParams, chunk_document
+from ingest.errors import FileProblem
+from ingest.mentions import MentionFinder
+from ingest.parse import parse_document, parse_tools
+from ingest.readers.tables import find_tables, with_tables
+
+from .conftest import CORPUS
+
+DATA = Path(__file__).parent / "data"
+PARAMS = ChunkingParams(1000, 150)
+TOOL = {"id": "demo-tool", "name": "Demo tool", "provider": "City", "url": "https://example.org",
+        "kind": "guide", "hazards": ["heat"], "phases": ["planning"], "scale": ["city"],
+        "languages": ["de", "en"], "cost": "free", "description": "A guide.",
+        "example_use": "Plan shade.", "source_note": "Own words."}
+
+
+def _chunks(path: Path, size: int = 1000):
+    return chunk_document(parse_document(path), ChunkingParams(size, 150), MentionFinder([]))
+
+
+@pytest.mark.parametrize("name", ["div-soup.html", "semantic.html"])
+def test_html_keeps_the_article_and_drops_navigation(name: str) -> None:
+    document = parse_document(DATA / name)
+    text = "\n".join(p.text for p in document.pages)
+    assert "Trinkbrunnen" in text or "Hitzeaktionsplan" in text
+    for chrome in ("Startseite", "Abfallkalender", "Impressum", "Cookies", "Stellenangebote",
+                   "tracking"):
+        assert chrome not in text, chrome
+    assert document.language == "de"
+
+
+def test_html_headings_become_sections_and_tables_stay_whole() -> None:
+    document = parse_document(DATA / "semantic.html")
+    assert document.hazards == ("heat",) and document.phases == ("planning",)
+    chunks = _chunks(DATA / "semantic.html")
+    table = next(c for c in chunks if c.text.startswith("| Warnstufe"))
+    assert table.section == "Warnstufen und Reaktionen"
+    assert "| Stufe 2 | Extreme Wärmebelastung |" in table.text
+    assert {c.section for c in chunks} >= {"Kühle Orte", "Hitzeaktionsplan der Stadt Musterstadt"}
+
+
+def write_docx(path: Path, keywords: str = "") -> Path:
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    document.core_properties.title = "Starkregen-Vorsorge"
+    document.core_properties.keywords = keywords
+    document.add_heading("Einleitung", level=1)
+    document.add_paragraph("Starkregen trifft jede Gemeinde. Diese Hinweise helfen bei der "
+                           "Vorsorge für Keller und Tiefgaragen.")
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_heading("Maßnahmen", level=2)
+    table = document.add_table(rows=3, cols=2)
+    for row, cells in zip(table.rows, [("Ort", "Maßnahme"), ("Keller", "Rückstauklappe"),
+                                       ("Tiefgarage", "Schwelle an der Einfahrt")], strict=True):
+        row.cells[0].text, row.cells[1].text = cells
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def test_docx_headings_tables_page_breaks_and_keywords(tmp_path: Path) -> None:
+    path = write_docx(tmp_path / "vorsorge.docx",
+                      keywords="hazards: heavy-rain; supersedes: vorsorge-2019")
+    document = parse_document(path)
+    assert document.title == "Starkregen-Vorsorge" and document.supersedes == "vorsorge-2019"
+    assert document.hazards == ("heavy-rain",) and len(document.pages) == 2
+    chunks = _chunks(path)
+    assert chunks[0].section == "Einleitung" and chunks[0].page_start == 1
+    table = next(c for c in chunks if c.text.startswith("| Ort | Maßnahme |"))
+    assert table.page_start == 2 and table.section == "Maßnahmen"
+    assert "| Tiefgarage | Schwelle an der Einfahrt |" in table.text
+
+
+def test_pdf_table_is_one_chunk_with_its_header_row() -> None:
+    chunks = _chunks(CORPUS / "documents" / "heat-action-plans.pdf", size=2000)
+    table = next(c for c in chunks if c.text.startswith("| Question | Where to look |"))
+    assert table.page_start == 3
+    assert "| What must a plan contain? | Handlungsempfehlungen für die Erstellung von " \
+           "Hitzeaktionsplänen (2017); WHO Europe guidance on heat-health action plans " \
+           "| planning |" in table.text
+    assert table.text.count("\n") == 7  # the header row and seven rows
+
+
+def test_long_table_is_cut_between_rows_each_part_under_the_header() -> None:
+    chunks = _chunks(CORPUS / "documents" / "heat-action-plans.pdf", size=600)
+    parts = [c for c in chunks if c.text.startswith("| Question | Where to look |")]
+    assert len(parts) >= 2
+    rows = [line for p in parts for line in p.text.splitlines()[1:]]
+    assert len(rows) == 7 and rows[-1].startswith("| Does our plan cover risk groups")
+
+
+def test_two_columns_of_prose_are_not_a_table() -> None:
+    layout = "\n".join(f"Left column line {i} with words   Right column line {i} with more"
+                       for i in range(6))
+    plain = "\n".join([*(f"Left column line {i} with words" for i in range(6)),
+                       *(f"Right column line {i} with more" for i in range(6))])
+    assert find_tables(layout)  # columns look alike in the layout text ...
+    assert with_tables(plain, layout) == plain  # ... but the reading order is not a table's
+
+
+def test_pdf_pages_are_read_lazily(pdf_factory) -> None:
+    path = pdf_factory("long.pdf", [f"Page {n} text about shade." for n in range(1, 41)])
+    document = parse_document(path)
+    assert not isinstance(document.pages, (list, tuple)) and len(document.pages) == 40
+    assert document.pages[39].text.startswith("Page 40")
+
+
+def test_json_jsonl_and_csv_hold_many_tools(tmp_path: Path) -> None:
+    second = {**TOOL, "id": "second-tool", "name": "Second tool"}
+    (tmp_path / "t.json").write_text(json.dumps({"tools": [TOOL, second]}), "utf-8")
+    (tmp_path / "t.jsonl").write_text(f"{json.dumps(TOOL)}\n\n{json.dumps(second)}\n", "utf-8")
+    header = "id,name,provider,url,kind,hazards,phases,scale,languages,cost,description," \
+             "example_use,source_note"
+    (tmp_path / "t.csv").write_text(
+        f"{header}\ndemo-tool,Demo tool,City,https://example.org,guide,heat;drought,planning,"
+        "city,de;en,,\"A guide, with a comma.\",Plan shade.,Own words.\n", "utf-8")
+    assert [t.id for t in parse_tools(tmp_path / "t.json")] == ["demo-tool", "second-tool"]
+    assert [t.id for t in parse_tools(tmp_path / "t.jsonl")] == ["demo-tool", "second-tool"]
+    (tool,) = parse_tools(tmp_path / "t.csv")
+    assert tool.hazards == ["heat", "drought"] and tool.cost is None
+    assert tool.description == "A guide, with a comma."
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("t.jsonl", json.dumps(TOOL) + "\n{broken\n", r"line 2: invalid JSON"),
+    ("t.jsonl", json.dumps(TOOL) + "\n" + json.dumps({**TOOL, "hazards": ["lava"]}),
+     r"line 2: tool 'demo-tool': field hazards: unknown hazards value 'lava'"),
+    ("t.json", json.dumps([TOOL, TOOL]), r"record 2: duplicate tool id 'demo-tool'"),
+    ("t.json", "[1, 2", "invalid JSON"),
+    ("t.csv", "name,kind\nX,guide\n", "CSV needs a header row"),
+    ("t.csv", "id,name\ndemo-tool,Demo\n", r"line 2: tool 'demo-tool': field provider"),
+])
+def test_bad_tool_records_name_the_line_or_record(tmp_path: Path, name: str, content: str,
+                                                  problem: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, "utf-8")
+    with pytest.raises(FileProblem, match=problem) as caught:
+        parse_tools(path)
+    assert str(caught.value).startswith(str(path))
