@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,9 +47,10 @@ class Snapshot:
     tools: dict[str, Tool]
     tool_positions: np.ndarray  # positions in `chunks` of the tools' own chunks
     tool_vectors: np.ndarray  # their embeddings, row for row
+    tool_vectors_multilingual: np.ndarray | None  # the same by the multilingual embedder
 
     @classmethod
-    def load(cls, store: Store, embedder: Embedder) -> Snapshot:
+    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None) -> Snapshot:
         started = time.perf_counter()
         revision = store.revision()
         manifest = store.manifest()
@@ -63,6 +65,9 @@ class Snapshot:
             lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
             tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
+            # Few and fast to embed (about 1 s for a hundred tools), so kept in memory only.
+            tool_vectors_multilingual=None if multilingual is None else
+            multilingual.embed_documents([embedding_text(chunks[i]) for i in tool_positions]),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)
@@ -70,11 +75,14 @@ class Snapshot:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None) -> None:
+        """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
+        ranks the tools once more; None to go without."""
         self.store = store
         self.embedder = embedder
+        self.multilingual = multilingual
         self._lock = threading.Lock()
-        self._snapshot = Snapshot.load(store, embedder)
+        self._snapshot = Snapshot.load(store, embedder, multilingual)
         self._checked = time.monotonic()
 
     @property
@@ -86,12 +94,12 @@ class Retriever:
                 if now - self._checked >= _REVISION_CHECK_SECONDS:
                     self._checked = now
                     if self.store.revision() != self._snapshot.revision:
-                        self._snapshot = Snapshot.load(self.store, self.embedder)
+                        self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
         return self._snapshot
 
     def refresh(self) -> None:
         with self._lock:
-            self._snapshot = Snapshot.load(self.store, self.embedder)
+            self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
             self._checked = time.monotonic()
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
@@ -132,6 +140,9 @@ class Retriever:
                 if translated_text:
                     translated = self.embedder.embed_query(translated_text)
                     tool_scores["dense_translated"] = snapshot.tool_vectors @ translated
+                if snapshot.tool_vectors_multilingual is not None and self.multilingual:
+                    across = self.multilingual.embed_query(query)
+                    tool_scores["dense_multilingual"] = snapshot.tool_vectors_multilingual @ across
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
         return Retrieval(
             hits=_fuse(snapshot.chunks, chunk_rankings),

@@ -23,6 +23,7 @@ from assistant.retrieve import Retriever
 from assistant.search import Options, search
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
+from ingest.embed_multilingual import make_multilingual_embedder
 from ingest.errors import ToolboxError
 from ingest.pipeline import FileResult, Ingestor, IngestReport
 from ingest.progress import ProgressCallback, no_progress
@@ -52,7 +53,8 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embed_model)
         self.store = store or open_store(settings, self.embedder)
-        self.retriever = Retriever(self.store, self.embedder)
+        self.multilingual = make_multilingual_embedder(settings.multilingual_model)
+        self.retriever = Retriever(self.store, self.embedder, self.multilingual)
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
         return Ingestor(self.store, self.embedder,

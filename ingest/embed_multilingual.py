@@ -19,6 +19,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from importlib import resources
 from itertools import chain
 from pathlib import Path
@@ -216,6 +217,12 @@ class UseMultilingualEmbedder:
         return z.numpy().astype(np.float32, copy=False)
 
 
+@lru_cache(maxsize=1)
+def _shared_use_embedder() -> UseMultilingualEmbedder:
+    # Thread-safe and read-only once loaded: one per process serves every Assistant.
+    return UseMultilingualEmbedder()
+
+
 def make_multilingual_embedder(name: str) -> UseMultilingualEmbedder | Embedder | None:
     """The embedder that `TOOLBOX_MULTILINGUAL_MODEL` names, or None when it says `none`.
 
@@ -226,7 +233,7 @@ def make_multilingual_embedder(name: str) -> UseMultilingualEmbedder | Embedder 
     if key.lower() == DISABLED:
         return None
     if key.lower() == USE_MULTILINGUAL:
-        return UseMultilingualEmbedder()
+        return _shared_use_embedder()
     from ingest.embed import Embedder  # imported here: the bundled model needs no transformers
 
     return Embedder(key)
