@@ -75,7 +75,7 @@ class Ingestor:
                     supersedes: Mapping[Path, str] | None, writer: Writer) -> list[FileResult]:
         results: list[FileResult] = []
         tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
-        manifest, seen = self.store.manifest(), {}
+        manifest, seen = self.store.manifest(), dict[str, str]()
         results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
                     for f in tool_files]
         writer.flush()

@@ -23,7 +23,10 @@ def read_docx(path: Path) -> Document:
         raise FileProblem(path, "empty file")
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as err:
+    except PackageNotFoundError:
+        raise FileProblem(path, "not a readable Word file (not a .docx package; an old .doc? "
+                                "save it as .docx)") from None
+    except (zipfile.BadZipFile, KeyError, ValueError) as err:
         raise FileProblem(path, f"not a readable Word file ({err.__class__.__name__}: {err})"
                           ) from None
     pages: list[list[str]] = [[]]

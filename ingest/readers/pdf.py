@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from pypdf import PageObject, PdfReader
 
@@ -90,8 +90,9 @@ def read_pdf(path: Path) -> Document:
             raise FileProblem(path, "encrypted PDF; save an unprotected copy and ingest that")
         count = len(reader.pages)
         headings = _outline_by_page(reader)
-        info = reader.metadata or {}
-        lang = str(reader.trailer["/Root"].get("/Lang", "") or "")
+        info: Any = reader.metadata or {}
+        root: Any = reader.trailer["/Root"]
+        lang = str(root.get("/Lang", "") or "")
     except FileProblem:
         raise
     except Exception as err:  # pypdf raises many types on damaged files
@@ -136,8 +137,9 @@ def _outline_by_page(reader: PdfReader) -> dict[int, list[str]]:
                 walk(item)
                 continue
             try:
-                found.setdefault(reader.get_destination_page_number(item), []).append(
-                    str(item.title).strip())
+                page = reader.get_destination_page_number(item)
+                if page is not None:
+                    found.setdefault(page, []).append(str(item.title).strip())
             except Exception:  # a broken bookmark costs its heading, not the document
                 continue
 

@@ -129,7 +129,7 @@ def _table(block: list[list[tuple]], spans: list[int]) -> Table | None:
                 groups.append([line])
     rows = []
     for group in groups:
-        cells = [[] for _ in spans]
+        cells: list[list[str]] = [[] for _ in spans]
         for line in group:
             for column, text in line:
                 cells[column].append(text)
