@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from ingest.errors import ToolboxError
+from ingest.query_cache import QueryCache
 from ingest.settings import DEFAULT_EMBED_MODEL, configure_offline
 
 configure_offline()
@@ -19,7 +18,6 @@ from transformers.utils import logging as transformers_logging  # noqa: E402
 # A progress bar per model load is noise on a command line whose stderr users read.
 transformers_logging.disable_progress_bar()
 
-_QUERY_CACHE_SIZE = 1024
 
 
 def resolve_model(name: str) -> str:
@@ -49,8 +47,7 @@ class Embedder:
             self._model.get_sentence_embedding_dimension
         dim = measure()
         self.dim = int(dim or len(self.embed_query("dimension probe")))
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = QueryCache()
 
     @property
     def multilingual(self) -> bool:
@@ -74,20 +71,12 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
-        vector = np.asarray(self._model.encode(
+        return self._cache.get_or_compute(text, self._embed_one)
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.encode(
             text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
         ), dtype=np.float32)
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > _QUERY_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return vector

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from ingest.errors import ToolboxError
+from ingest.query_cache import QueryCache
 from ingest.settings import DEFAULT_MULTILINGUAL_MODEL
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ _MAX_RIGHT = max(n - 1 - left for n, left in _ORDERS)
 # Tokens per forward pass: large enough that the GEMMs run at full speed, small enough that the
 # (tokens x 1280) float32 activations stay around 10 MB. A longer single text is its own batch.
 _TOKEN_BUDGET = 2048
-_QUERY_CACHE_SIZE = 1024
 
 
 def _resource(name: str) -> Path:
@@ -115,8 +114,7 @@ class UseMultilingualEmbedder:
         # One layer norm over all three branches' projections, exactly as the package does.
         self._proj_ln = (torch.cat([w[f"ln_g{n}"] for n, _ in _ORDERS]),
                          torch.cat([w[f"ln_b{n}"] for n, _ in _ORDERS]))
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = QueryCache()
         # Passages: one-core batches side by side, one per core. Queries have their own thread,
         # so an ingest running in the background does not hold them up.
         self._batches = _single_threaded_pool(max(1, os.cpu_count() or 1), "use-m-batch")
@@ -147,22 +145,14 @@ class UseMultilingualEmbedder:
         return np.concatenate(list(batches))
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
+        return self._cache.get_or_compute(text, self._embed_one)
+
+    def _embed_one(self, text: str) -> np.ndarray:
         ids = self._ids(self._tokenizer.encode(text))
-        vector = self._queries.submit(self._forward, [ids]).result()[0]
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > _QUERY_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return vector
+        return self._queries.submit(self._forward, [ids]).result()[0]
 
     @staticmethod
     def _ids(pieces: list[int]) -> list[int]:
