@@ -110,6 +110,13 @@ def default_glossary() -> Glossary:
 
 
 def expand(query: str, glossary: Glossary | None = None) -> Expansion:
+    if glossary is None:
+        return _expand_default(query)
     language = detect_language(query)
-    translations = (glossary or default_glossary()).translate(query, language)
-    return Expansion(language, tuple(translations))
+    return Expansion(language, tuple(glossary.translate(query, language)))
+
+
+@lru_cache(maxsize=1024)
+def _expand_default(query: str) -> Expansion:
+    # ask() reads the expansion for the intent and again to search: compute it once per query.
+    return expand(query, default_glossary())

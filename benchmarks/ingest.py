@@ -26,6 +26,7 @@ from ingest.embed import Embedder
 from ingest.mentions import MentionFinder
 from ingest.parse import parse_document
 from ingest.settings import Settings
+from tests.test_long_pdf import write_long_pdf  # the same document the test ingests
 
 THROUGHPUT_BAR = 0.8  # ingest at least 0.8x as fast as embedding alone
 REINGEST_BAR = 0.05  # re-ingest of an unchanged corpus within 5 % of the first ingest
@@ -118,21 +119,6 @@ def _cli_ingest(path: Path, data: Path) -> tuple[float, float]:
                          check=True).stdout.split()
     assert out[0] == "0", f"ingest of {path} failed"
     return float(out[1]), int(out[2]) / 1024  # ru_maxrss is in KiB on Linux
-
-
-def write_long_pdf(path: Path, pages: int) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_font("Helvetica", size=10)
-    for number in range(1, pages + 1):
-        pdf.add_page()
-        for line in range(40):
-            pdf.text(15, 20 + line * 6.5, f"Page {number}, line {line}: shade trees, drinking "
-                                          f"water and cool rooms help towns in hot summers.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
 
 
 def _verdict(ok: bool) -> str:
