@@ -142,6 +142,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{rank}. {tool.name} ({tool.kind}) {tool.url or ''}".rstrip())
             if ranked.reasons:
                 print(f"   why: {'; '.join(ranked.reasons)}")
+            for experience in tool.experiences:
+                print(f"   used in {experience.city}: {experience.what} ({experience.source})")
         if answer.passages:
             print()
             for number, hit in enumerate(answer.passages, start=1):
@@ -161,7 +163,8 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "answer": answer.text,
         "tools": [
             {"id": r.tool.id, "name": r.tool.name, "score": round(r.score, 6),
-             "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages]}
+             "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages],
+             "experiences": [e.model_dump() for e in r.tool.experiences]}
             for r in answer.tools
         ],
         "passages": [passage(h) for h in answer.passages],

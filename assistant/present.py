@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from assistant.answer import Answer
+from ingest.records import Tool
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
@@ -22,7 +23,14 @@ CSS = """
 .reasons {margin: 6px 0; font-size: 0.9em;}
 .passage {border-left: 3px solid #8fb3d9; padding-left: 8px; margin: 6px 0; font-size: 0.9em;}
 .passage-source {color: #57606a; font-size: 0.85em;}
+.experiences {margin: 6px 0; font-size: 0.9em;}
+.experiences ul {margin: 2px 0 0 0; padding-left: 18px;}
+.answer-note {color: #57606a; font-size: 0.9em;}
 """
+EXPERIENCE_TEXTS = {
+    "en": {"title": "Experiences of other cities", "source": "source"},
+    "de": {"title": "Erfahrungen anderer Kommunen", "source": "Quelle"},
+}
 
 
 def escape_markdown(text: str) -> str:
@@ -57,7 +65,7 @@ def tools_html(answer: Answer) -> str:
             f"<div>{tags}</div>"
             f'<div class="reasons"><b>Why:</b> {reasons or "similar description"}</div>'
             f"<details><summary>Description</summary>{html.escape(tool.description)}</details>"
-            f"{passages}</div>"
+            f"{experiences_html(tool, answer.language)}{passages}</div>"
         )
     return "".join(cards)
 
@@ -79,3 +87,38 @@ def _passage_html(hit: Any, number: int | None = None) -> str:
             f"{html.escape(snippet)}</div>")
 
 
+
+
+def experiences_html(tool: Tool, language: str = "en") -> str:
+    """What named cities did with the tool, each with its source linked; empty when none."""
+    if not tool.experiences:
+        return ""
+    texts = EXPERIENCE_TEXTS.get(language, EXPERIENCE_TEXTS["en"])
+    items = "".join(
+        f"<li><b>{html.escape(e.city)}</b>: {html.escape(e.what)} "
+        f"({texts['source']}: {_source_links(e.source)})</li>" for e in tool.experiences)
+    return (f'<div class="experiences"><b>{texts["title"]}</b>'
+            f"<ul>{items}</ul></div>")
+
+
+def experiences_markdown(tool: Tool, language: str = "en") -> str:
+    """The same as Markdown (for the exported answer); empty when the tool has none."""
+    if not tool.experiences:
+        return ""
+    texts = EXPERIENCE_TEXTS.get(language, EXPERIENCE_TEXTS["en"])
+    lines = [f"*{texts['title']}:*"]
+    lines += [f"- **{escape_markdown(e.city)}**: {escape_markdown(e.what)} "
+              f"({texts['source']}: <{e.source}>)" if _is_url(e.source) else
+              f"- **{escape_markdown(e.city)}**: {escape_markdown(e.what)} "
+              f"({texts['source']}: {escape_markdown(e.source)})" for e in tool.experiences]
+    return "\n".join(lines)
+
+
+def _source_links(source: str) -> str:
+    # A source may name several places, separated by ' ; ' as the catalogue's source_note does.
+    parts = [p.strip() for p in source.split(" ; ") if p.strip()]
+    return "; ".join(safe_link(p, p) if _is_url(p) else html.escape(p) for p in parts)
+
+
+def _is_url(text: str) -> bool:
+    return re.match(r"^https?://[^\s\"'<>]+$", text, re.IGNORECASE) is not None

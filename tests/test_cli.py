@@ -37,7 +37,8 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
     result = json.loads(ask.stdout)
     assert set(result) == {"query", "answer", "tools", "passages"}
     assert result["tools"][0]["id"] == "efas" and len(result["tools"]) <= 2
-    assert set(result["tools"][0]) == {"id", "name", "score", "reasons", "passages"}
+    assert set(result["tools"][0]) == {"id", "name", "score", "reasons", "passages",
+                                       "experiences"}
     assert {"doc_id", "title", "page", "text", "score"} == set(result["passages"][0])
     assert result["passages"][0]["page"] == 2
 
