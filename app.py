@@ -37,6 +37,7 @@ from assistant.feedback import ANSWER  # noqa: E402
 from assistant.filters import Filters  # noqa: E402
 from assistant.present import (  # noqa: E402
     CSS,
+    answer_markdown,
     escape_markdown,
     passages_html,
     tools_html,
@@ -84,7 +85,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             history.append({"role": "assistant", "content": "Something went wrong while "
                             "answering; please try again. The error was logged."})
             return history, "", "", "", turns, no_tools
-        history.append({"role": "assistant", "content": escape_markdown(answer.text)})
+        history.append({"role": "assistant", "content": answer_markdown(answer)})
         turns[len(history) - 1] = {"query": answer.query, "filters": filters,
                                    "shown": [r.tool.id for r in answer.tools]}
         choices = [(f"{rank}. {r.tool.name}", r.tool.id)

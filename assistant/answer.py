@@ -47,6 +47,7 @@ class Answer:
     language: str
     search_query: str = ""  # what was searched, when it differs from what was asked
     chips: tuple[str, ...] = ()  # filters and facets inferred from the question (field:value)
+    note: str = ""  # told to the user beside the answer, e.g. why the LLM's prose is not shown
 
 
 def compose(query: str, tools: list[RankedTool], hits: list[Hit], language: str) -> Answer:
@@ -90,7 +91,7 @@ def _quote(query: str, passages: tuple[Hit, ...]) -> list[str]:
 def verify(text: str, passages: tuple[Hit, ...]) -> str:
     """Keep only sentences whose every citation [n] points to a shown passage that contains them."""
     kept: list[str] = []
-    for sentence in _cited_sentences(text):
+    for sentence in cited_sentences(text):
         numbers = [int(n) for n in _CITATION.findall(sentence)]
         if not numbers:
             kept.append(sentence)
@@ -102,7 +103,7 @@ def verify(text: str, passages: tuple[Hit, ...]) -> str:
     return " ".join(kept)
 
 
-def _cited_sentences(text: str) -> list[str]:
+def cited_sentences(text: str) -> list[str]:
     # A citation belongs to the sentence before it, so split after "[n]" as well as after ".".
     pieces = re.split(r"(?<=\])\s+|(?<=[.!?])\s+(?=[^\[])", text)
     return [p.strip() for p in pieces if p.strip()]

@@ -136,6 +136,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
         print(answer.text)
+        if answer.note:
+            print(f"({answer.note})")
         print()
         for rank, ranked in enumerate(answer.tools, start=1):
             tool = ranked.tool
@@ -161,6 +163,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
     return {
         "query": answer.query,
         "answer": answer.text,
+        "note": answer.note,
         "tools": [
             {"id": r.tool.id, "name": r.tool.name, "score": round(r.score, 6),
              "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages],

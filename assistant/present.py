@@ -38,6 +38,12 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for an answer: its text, and its note (if any) set apart, escaped."""
+    text = escape_markdown(answer.text)
+    return f"{text}\n\n*{escape_markdown(answer.note)}*" if answer.note else text
+
+
 def safe_link(url: str | None, label: str) -> str:
     """An anchor for http(s) URLs only; anything else (javascript:, data:, ...) stays text."""
     text = html.escape(label)

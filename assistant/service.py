@@ -18,6 +18,7 @@ from assistant.expand import expand
 from assistant.feedback import FeedbackStore
 from assistant.filters import Filters
 from assistant.intent import Intent, infer
+from assistant.llm import ProseWriter
 from assistant.rank import RankedTool
 from assistant.retrieve import Retriever
 from assistant.search import Options, search
@@ -55,6 +56,7 @@ class Assistant:
         self.store = store or open_store(settings, self.embedder)
         self.multilingual = make_multilingual_embedder(settings.multilingual_model)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual)
+        self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
         return Ingestor(self.store, self.embedder,
@@ -108,6 +110,8 @@ class Assistant:
             intent = intent.without(chip)
         retrieval, tools = self.rank(query, filters, top_k=top_k, intent=intent)
         answer = compose(query, tools, retrieval.hits, language)
+        if self.writer is not None:
+            answer = self.writer.rewrite(answer)
         return replace(answer, query=question, search_query=query if query != question else "",
                        chips=tuple(intent.chips()))
 

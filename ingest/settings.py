@@ -42,7 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest unpacked size of a BEIR zip uploaded in the app's Evaluate tab."),
     Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
     Setting("llm_url", "TOOLBOX_LLM_URL", None,
-            "OpenAI-compatible endpoint that may write answer prose (optional)."),
+            "OpenAI-compatible endpoint that may write answer prose (optional), e.g. "
+            "`http://127.0.0.1:8080/v1` (llama.cpp) or `http://127.0.0.1:11434/v1` (Ollama)."),
+    Setting("llm_model", "TOOLBOX_LLM_MODEL", "local",
+            "Model name sent to the LLM endpoint (llama.cpp ignores it; Ollama needs one)."),
+    Setting("llm_timeout", "TOOLBOX_LLM_TIMEOUT", 30.0,
+            "Seconds to wait for the LLM before answering without it."),
+    Setting("llm_api_key", "TOOLBOX_LLM_API_KEY", None,
+            "Bearer token for the LLM endpoint, when it needs one."),
     Setting("editor_password", "TOOLBOX_EDITOR_PASSWORD", None,
             "Enables the editor functions of the app when set."),
     Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
@@ -68,6 +75,9 @@ class Settings:
     max_dataset_mb: int
     top_k: int
     llm_url: str | None
+    llm_model: str
+    llm_timeout: float
+    llm_api_key: str | None
     editor_password: str | None
     host: str
     port: int
@@ -97,6 +107,11 @@ class Settings:
 def _coerce(setting: Setting, raw: Any) -> Any:
     if raw is None:
         return None
+    if isinstance(setting.default, float) and not isinstance(raw, (int, float)):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env} must be a number, got {raw!r}") from None
     if isinstance(setting.default, int) and not isinstance(raw, int):
         try:
             return int(raw)

