@@ -35,6 +35,7 @@ bench: $(STAMP)  ## speed figures: query latency and ingest throughput against t
 
 bench-quality: $(STAMP)  ## retrieval quality on the built-in benchmark; evaluate on 5,000 documents
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/followups.py
 	$(BIN)/python benchmarks/evaluate_beir.py
 
 documents: $(STAMP)  ## rebuild corpus/documents/*.pdf from corpus/sources/*.md

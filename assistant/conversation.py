@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.glossary import HAZARD_TERMS, hazards_in
-from ingest.text import STOPWORDS, analyze, words
+from assistant.expand import expand
+from assistant.glossary import hazards_in
+from ingest.text import STOPWORDS, words
 
 MAX_FOLLOW_UP_WORDS = 7
 _OPENERS = re.compile(
@@ -38,8 +39,8 @@ def standalone_query(message: str, history: list[Turn]) -> str:
     if not history or not is_follow_up(message):
         return message
     previous = history[-1].query
-    new_hazards = set(hazards_in(message))
-    old_hazards = set(hazards_in(previous))
+    new_hazards = _hazards(message)
+    old_hazards = _hazards(previous)
     if new_hazards and not new_hazards & old_hazards:
         previous = _without_hazard_words(previous, old_hazards)
     return f"{previous} {message}".strip()
@@ -54,8 +55,11 @@ def is_follow_up(message: str) -> bool:
     return len(content) <= 2  # 'kostenlos?', 'for drought', 'in English'
 
 
+def _hazards(text: str) -> set[str]:
+    """Hazards the text names, also inside German compounds ('Starkregenvorsorge')."""
+    return set(hazards_in(text)) | set(hazards_in(" ".join(expand(text).translations)))
+
+
 def _without_hazard_words(query: str, hazards: set[str]) -> str:
     """Drop the words that named the hazards the follow-up replaces."""
-    stems = {s for h in hazards for term in HAZARD_TERMS.get(h, ()) for s in analyze(term)}
-    kept = [w for w in query.split() if not (set(analyze(w)) & stems)]
-    return " ".join(kept)
+    return " ".join(w for w in query.split() if not _hazards(w) & hazards)

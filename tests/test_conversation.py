@@ -23,3 +23,10 @@ def test_a_new_question_starts_afresh() -> None:
 def test_a_new_hazard_replaces_the_old_one() -> None:
     query = standalone_query("and for drought?", [FIRST])
     assert "drought" in query and "heat" not in query and "action plan" in query
+
+
+def test_a_hazard_inside_a_german_compound_replaces_the_old_one() -> None:
+    first = Turn("Welche Förderprogramme gibt es gegen Hitze?",
+                 "Welche Förderprogramme gibt es gegen Hitze?")
+    query = standalone_query("und für Starkregenvorsorge?", [first])
+    assert "Hitze" not in query and "Förderprogramme" in query and "Starkregenvorsorge" in query
