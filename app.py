@@ -206,12 +206,13 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation")
-                gr.Examples(EXAMPLES, inputs=question)
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
                                     label=TEXTS["en"]["chips"])
+                gr.Examples(EXAMPLES, inputs=question)
                 with gr.Accordion("Filters", open=False, elem_id="filters"):
                     filter_boxes = [
-                        gr.Dropdown(list(values), multiselect=True, label=FIELDS["en"][name],
+                        gr.Dropdown([(value_label(v, "en"), v) for v in values],
+                                    multiselect=True, label=FIELDS["en"][name],
                                     elem_id=f"filter-{name}")
                         for name, values in (("hazards", HAZARDS), ("phases", PHASES),
                                              ("scales", SCALES), ("languages", LANGUAGES),
@@ -282,7 +283,7 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
     def view(search: str) -> tuple[Any, str]:
         matrix = browse.matrix(assistant.retriever.snapshot.tools.values(), search or "")
         return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix)),
-                f"{matrix.total} tools match. Click a cell to list its tools.")
+                f"Tools matching: {matrix.total}. Click a cell to list its tools.")
 
     def pick(search: str, event: gr.SelectData) -> str:
         row, column = event.index

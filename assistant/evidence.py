@@ -68,7 +68,7 @@ def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
     translations = expand(query).translations
     terms: dict[str, None] = {}
     for word in words(" ".join((query, *translations))):
-        if _stems(word) & tool_stems:
+        if "-" not in word and _stems(word) & tool_stems:  # a compound's parts follow it
             terms.setdefault(word, None)
     named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
     return Why(terms=tuple(terms)[:MAX_TERMS],

@@ -1,4 +1,4 @@
-"""The answer as HTML: tool cards with why, links and marked passages, in the question's language."""
+"""The answer as HTML: tool cards with why, links and marked passages, in the asker's language."""
 
 from __future__ import annotations
 
