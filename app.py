@@ -1,5 +1,6 @@
-"""The Gradio app: a chat that answers with ranked tools and the passages behind them, thumbs
-up/down on answers and tools, and an Evaluate tab that benchmarks retrievers.
+"""The Gradio app: a chat that answers with ranked tools and the passages behind them (removable
+filter chips, a Markdown export, thumbs up/down), a Browse tab (hazards x phases), an Evaluate
+tab that benchmarks retrievers, and the cited PDFs at /documents/<id>.pdf.
 
 UI only: every answer, vote and evaluation goes through `assistant.service.Assistant`. All
 text that comes from the knowledge base or the user is escaped before it is shown; only http(s)
@@ -24,8 +25,6 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant import browse, chat, report, workbench  # noqa: E402
-from assistant.chat import ChipState  # noqa: E402
-from assistant.conversation import Turn  # noqa: E402
 from assistant.documents import DocumentFiles, routes  # noqa: E402
 from assistant.editor import (  # noqa: E402
     REPORT_HEADERS,
@@ -74,13 +73,13 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     exports = Path(tempfile.mkdtemp(prefix="toolbox-answers-"))
 
     def answer_turn(message: str | None, history: list[dict[str, Any]] | None,
-                    turns: dict[int, dict[str, Any]] | None, state: ChipState | None,
+                    turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
                     values: tuple[list[str], ...]) -> tuple[Any, ...]:
         """Answer `message`, or with None ask the last question again (chips or filters
         changed) in place of its answer. `turns` remembers, per answer message, what was
         asked, searched and shown: the conversation for follow-ups, the context of votes."""
-        history, turns, state = list(history or []), dict(turns or {}), state or ChipState()
-        earlier = [Turn(t["query"], t["search"]) for _, t in sorted(turns.items())]
+        history, turns, state = list(history or []), dict(turns or {}), state or chat.ChipState()
+        earlier = chat.conversation(turns)
         if message is None:
             if not turns:
                 return (gr.update(),) * 9 + tuple(values)
@@ -121,19 +120,20 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                 *chat.filter_values(filters))
 
     def respond(message: str, history: list[dict[str, Any]] | None,
-                turns: dict[int, dict[str, Any]] | None, state: ChipState | None,
+                turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
                 *values: list[str]) -> tuple[Any, ...]:
         return answer_turn(message or "", history, turns, state, values)
 
     def change_chips(selected: list[str] | None, history: list[dict[str, Any]] | None,
-                     turns: dict[int, dict[str, Any]] | None, state: ChipState | None,
+                     turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
                      *values: list[str]) -> tuple[Any, ...]:
         """A chip removed or put back: adjust the filters and ask the last question again."""
-        filters, state = chat.change(state or ChipState(), selected or [], chat.filters_of(values))
+        filters, state = chat.change(state or chat.ChipState(), selected or [],
+                                     chat.filters_of(values))
         return answer_turn(None, history, turns, state, chat.filter_values(filters))
 
     def change_filters(history: list[dict[str, Any]] | None,
-                       turns: dict[int, dict[str, Any]] | None, state: ChipState | None,
+                       turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
                        *values: list[str]) -> tuple[Any, ...]:
         return answer_turn(None, history, turns, state, values)
 
@@ -196,7 +196,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False) as blocks:
         gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                     "your municipality with heat, heavy rain, floods, drought or storms.")
-        turns, chip_state = gr.State({}), gr.State(ChipState())
+        turns, chip_state = gr.State({}), gr.State(chat.ChipState())
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
                 # Thumbs up/down on each answer are the Chatbot's default feedback options.
@@ -254,7 +254,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
               api_name=False)
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
-                             gr.update(choices=[], value=[]), ChipState(),
+                             gr.update(choices=[], value=[]), chat.ChipState(),
                              gr.update(value=None, visible=False), *([[]] * 6)),
                     None, outputs, api_name=False)
         chatbot.like(vote_answer, [turns], [thanks], api_name=False)
@@ -286,16 +286,9 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
                 f"Tools matching: {matrix.total}. Click a cell to list its tools.")
 
     def pick(search: str, event: gr.SelectData) -> str:
-        row, column = event.index
-        hazard = HAZARDS[row]
-        everything = assistant.retriever.snapshot.tools.values()
-        if column == 0:  # the hazard's own column: all its tools
-            found = [t for t in browse.matching(everything, search or "")
-                     if hazard in t.hazards]
-            return tool_list_html(found, value_label(hazard, "en"))
-        phase = PHASES[column - 1]
-        return tool_list_html(browse.cell(everything, hazard, phase, search or ""),
-                              f"{value_label(hazard, 'en')} × {value_label(phase, 'en')}")
+        hazard, phase = browse.at(*event.index)
+        return tool_list_html(browse.cell(assistant.retriever.snapshot.tools.values(), hazard,
+                                          phase, search or ""), hazard, phase)
 
     search = gr.Textbox(label="Search within the toolbox (English or German)",
                         elem_id="browse-search")

@@ -46,6 +46,13 @@ def matrix(tools: Iterable[Tool], search: str = "") -> Matrix:
     return Matrix(HAZARDS, PHASES, counts, len(chosen))
 
 
-def cell(tools: Iterable[Tool], hazard: str, phase: str, search: str = "") -> list[Tool]:
-    """The tools of one cell, by name."""
-    return [t for t in matching(tools, search) if hazard in t.hazards and phase in t.phases]
+def cell(tools: Iterable[Tool], hazard: str, phase: str | None, search: str = ""
+         ) -> list[Tool]:
+    """The tools of one cell, by name; with no phase, every tool of the hazard."""
+    return [t for t in matching(tools, search)
+            if hazard in t.hazards and (phase is None or phase in t.phases)]
+
+
+def at(row: int, column: int) -> tuple[str, str | None]:
+    """The cell at a position of the table: column 0 is the hazard's name (the whole row)."""
+    return HAZARDS[row], PHASES[column - 1] if column > 0 else None

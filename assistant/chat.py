@@ -10,7 +10,8 @@ new topic starts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from assistant.conversation import Turn, is_follow_up
 from assistant.filters import Filters
@@ -71,7 +72,8 @@ def change(state: ChipState, selected: Sequence[str], filters: Filters
         if chip in chosen and removed.pop(chip) == UI:
             name, _, value = chip.partition(":")
             values.setdefault(name, []).append(value)
-    new_filters = Filters.of(include_superseded=filters.include_superseded, **values)
+    new_filters = replace(filters_of([values[name] for name in FIELDS]),
+                          include_superseded=filters.include_superseded)
     return new_filters, ChipState(state.active, state.inferred, tuple(removed.items()))
 
 
@@ -84,8 +86,15 @@ def for_message(state: ChipState, message: str, history: Sequence[Turn]) -> Chip
 
 def filters_of(values: Sequence[Sequence[str]]) -> Filters:
     """The UI's six filter controls' values, in FIELDS order, as Filters."""
-    return Filters.of(**dict(zip(FIELDS, values, strict=True)))
+    hazards, phases, scales, languages, kinds, costs = values
+    return Filters.of(hazards=hazards, phases=phases, scales=scales, languages=languages,
+                      kinds=kinds, costs=costs)
 
 
 def filter_values(filters: Filters) -> tuple[list[str], ...]:
     return tuple(list(getattr(filters, name)) for name in FIELDS)
+
+
+def conversation(turns: dict[int, dict[str, Any]]) -> list[Turn]:
+    """The earlier turns, from the app's per-answer records ("query" asked, "search" run)."""
+    return [Turn(t["query"], t["search"]) for _, t in sorted(turns.items())]

@@ -97,5 +97,7 @@ def chip_filters(chips: tuple[str, ...]) -> Filters:
     for chip in chips:
         name, _, value = chip.partition(":")
         values.setdefault(name, []).append(value)
-    return Filters(**{name: tuple(v) for name, v in values.items()
-                      if name in ("hazards", "phases", "scales", "languages", "kinds", "costs")})
+    return Filters(hazards=tuple(values.get("hazards", ())),
+                   phases=tuple(values.get("phases", ())), scales=tuple(values.get("scales", ())),
+                   languages=tuple(values.get("languages", ())),
+                   kinds=tuple(values.get("kinds", ())), costs=tuple(values.get("costs", ())))

@@ -139,8 +139,10 @@ def matrix_headers(matrix: Matrix) -> list[str]:
     return ["hazard \\ phase", *(value_label(p, "en") for p in matrix.phases)]
 
 
-def tool_list_html(tools: list[Tool], heading: str) -> str:
-    """A plain list of tools (the Browse tab's cell): name with link, provider, kind, summary."""
+def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None) -> str:
+    """A Browse cell's tools (a whole hazard without `phase`): name with link, provider, kind,
+    summary."""
+    heading = value_label(hazard, "en") + (f" × {value_label(phase, 'en')}" if phase else "")
     items = "".join(
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
         f"{safe_link(str(t.url) if t.url else None, t.name)}</h4>"

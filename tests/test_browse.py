@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.browse import cell, matching, matrix
+from assistant.browse import at, cell, matching, matrix
 from assistant.present import matrix_headers, matrix_rows, tool_list_html
 from ingest.parse import parse_tools
 from ingest.records import HAZARDS, PHASES
@@ -37,7 +37,10 @@ def test_search_narrows_in_both_languages() -> None:
         and "awareness" in t.phases]
 
 
-def test_tool_list_escapes() -> None:
-    html = tool_list_html(TOOLS[:2], "<x>")
-    assert html.startswith("<h3>&lt;x&gt;</h3>") and html.count('class="tool-card"') == 2
-    assert "No tools in this cell." in tool_list_html([], "y")
+def test_table_positions_and_tool_list() -> None:
+    assert at(0, 0) == ("heat", None) and at(1, 1) == ("heavy-rain", "awareness")
+    assert len(cell(TOOLS, "heat", None)) == sum("heat" in t.hazards for t in TOOLS)
+    html = tool_list_html(TOOLS[:2], "heavy-rain", "risk-analysis")
+    assert html.startswith("<h3>heavy rain × risk analysis</h3>")
+    assert html.count('class="tool-card"') == 2
+    assert "No tools in this cell." in tool_list_html([], "heat")
