@@ -113,7 +113,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                    for rank, r in enumerate(answer.tools, start=1)]
         return (history, tools_html(answer, filters, files.url),
                 passages_html(answer, files.url), "", turns,
-                gr.update(choices=choices, value=choices[0][1] if choices else None),
+                gr.update(choices=choices, value=choices[0][1] if choices else None,
+                          label=text["rate"]),
                 gr.update(choices=chat.choices(state, answer.language), value=list(state.active),
                           label=text["chips"]),
                 state, gr.update(value=str(export), label=text["export"], visible=True),
@@ -222,7 +223,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
-                    tool_choice = gr.Dropdown([], label="Rate a tool shown", scale=3)
+                    tool_choice = gr.Dropdown([], label=TEXTS["en"]["rate"], scale=3)
                     tool_up = gr.Button("👍 fits", scale=1, min_width=60)
                     tool_down = gr.Button("👎 does not fit", scale=1, min_width=60)
                 thanks = gr.Markdown(elem_id="feedback-status")

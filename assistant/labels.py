@@ -31,6 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "link": "Link",
         "provider": "Provider",
         "question": "Question",
+        "rate": "Rate a tool shown",
     },
     "de": {
         "tools": "Empfohlene Werkzeuge",
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "link": "Link",
         "provider": "Anbieter",
         "question": "Frage",
+        "rate": "Ein gezeigtes Werkzeug bewerten",
     },
 }
 

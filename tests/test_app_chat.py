@@ -60,6 +60,7 @@ def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     assert 'href="/documents/hitze-leitfaden.pdf#page=2"' in sources
     assert "Hitze-Leitfaden, S. 2" in sources and "<mark>Hitzewarnungen</mark>" in sources
     assert "hazards:heat" in chips["value"] and "Filter" in chips["label"]
+    assert out[5]["label"] == "Ein gezeigtes Werkzeug bewerten"
     markdown = Path(export["value"]).read_text("utf-8")
     assert markdown.startswith("# Frage") and "DWD heat warning system" in markdown
 
