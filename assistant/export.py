@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from assistant import present
 from assistant.answer import Answer
 from assistant.evidence import chip_filters, why, why_text
 from assistant.filters import Filters
 from assistant.labels import texts, value_label
+from ingest.records import Tool
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 MAX_QUOTE = 400
@@ -39,6 +41,7 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines.append(f"   - {t['why']}: {_md(reasons)}")
         for hit in ranked.passages:
             lines.append(f"   - {_md(hit.chunk.title)}, {t['page']} {hit.chunk.page_start}")
+        lines += [f"   {line}" for line in _experiences(tool, answer.language).splitlines()]
     lines += ["", f"## {t['sources']}", ""]
     if not answer.passages:
         lines += [t["no_passages"], ""]
@@ -48,3 +51,10 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines += [f"\\[{number}\\] {_md(chunk.title)}, {t['page']} {chunk.page_start}",
                   f"   > {_md(quote)}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _experiences(tool: Tool, language: str) -> str:
+    """Hook for the peer experiences of issue 6: once present.py has `experiences_markdown(tool,
+    language)` (branch chatcontent), the export lists them under each tool."""
+    render = getattr(present, "experiences_markdown", None)
+    return str(render(tool, language)) if callable(render) else ""

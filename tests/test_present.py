@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from assistant import present
 from assistant.answer import Answer
 from assistant.evidence import highlight, query_stems
 from assistant.filters import Filters
@@ -87,3 +90,17 @@ def test_empty_answer_and_text_tables() -> None:
 def test_filters_chosen_in_the_ui_count_as_asked() -> None:
     html = tools_html(answer("en"), Filters(phases=("implementation",)))
     assert "phases: implementation" in html
+
+
+@pytest.mark.skipif(not hasattr(present, "experiences_html"),
+                    reason="peer experiences arrive with branch chatcontent (issue 6)")
+def test_cards_and_export_show_peer_experiences() -> None:
+    from assistant.export import to_markdown
+    from ingest.records import Experience
+
+    city = Experience(city="Mannheim", what="<b>heat action plan</b>", source="https://x.test")
+    with_experience = tool("dwd-hitzewarnsystem").model_copy(update={"experiences": [city]})
+    ranked = RankedTool(with_experience, 1.0, (), (PASSAGE,))
+    shown = Answer(query="Hitze", text="", tools=(ranked,), passages=(), language="de")
+    assert "Mannheim" in tools_html(shown) and "<b>heat" not in tools_html(shown)
+    assert "Mannheim" in to_markdown(shown)
