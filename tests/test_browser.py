@@ -112,6 +112,11 @@ def test_follow_up_filter_chip_browse_and_screenshot(page, app_url) -> None:
     assert pdf.ok and pdf.body()[:5] == b"%PDF-"
     assert page.locator("#sources mark", has_text="Hitzewarnungen").count() >= 1
 
+    with page.expect_download(timeout=30_000) as download:
+        page.locator("#export").click()
+    markdown = Path(download.value.path()).read_text("utf-8")
+    assert markdown.startswith("# Frage") and "DWD heat warning system" in markdown
+
     ask(page, "und nur kostenlose?")
     page.wait_for_selector("#tools .searched:has-text('Gesucht nach')", timeout=60_000)
     assert "Pflegeheime" in page.locator("#tools .searched").inner_text()
