@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from assistant.expand import expand
+from assistant.expand import default_glossary
 from ingest.records import HAZARDS, PHASES, Tool
 from ingest.text import analyze, words
 
@@ -25,18 +26,43 @@ class Matrix:
 
 def matching(tools: Iterable[Tool], search: str = "") -> list[Tool]:
     """Tools whose text holds every searched word (or a translation of it), by name."""
-    wanted = [w for w in words(search) if analyze(w)]
+    wanted = [w for w in words(search) if "-" not in w and analyze(w)]
     found = sorted(tools, key=lambda t: t.name.lower())
     if not wanted:
         return found
-    options = [set(analyze(w)) | set(analyze(" ".join(expand(w).translations))) for w in wanted]
-    out = []
-    for tool in found:
-        stems = set(analyze(" ".join((tool.name, tool.provider or "", tool.description,
-                                      tool.example_use, *tool.aliases))))
-        if all(option & stems for option in options):
-            out.append(tool)
-    return out
+    options = [_alternatives(w) for w in wanted]
+    return [t for t in found if all(_meets(option, _tool_stems(t)) for option in options)]
+
+
+Phrase = tuple[frozenset[str], ...]  # per word of a phrase: its English and German stems
+
+
+@lru_cache(maxsize=1024)
+def _alternatives(word: str) -> tuple[Phrase, ...]:
+    """The word and its glossary translations (read as German and as English: one word says too
+    little to tell its language), each a phrase whose every word must appear."""
+    glossary = default_glossary()
+    phrases = (word, *glossary.translate(word, "de"), *glossary.translate(word, "en"))
+    return tuple(tuple(frozenset(analyze(w)) for w in words(p) if "-" not in w and analyze(w))
+                 for p in phrases)
+
+
+def _meets(alternatives: tuple[Phrase, ...], stems: frozenset[str]) -> bool:
+    return any(phrase and all(word & stems for word in phrase) for phrase in alternatives)
+
+
+def _tool_stems(tool: Tool) -> frozenset[str]:
+    return _bilingual_stems(" ".join((tool.name, tool.provider or "", tool.description,
+                                      tool.example_use, *tool.aliases)))
+
+
+@lru_cache(maxsize=4096)
+def _bilingual_stems(text: str) -> frozenset[str]:
+    """Stems of a tool's text and of its glossary translations: tool texts mix both languages
+    (German compounds such as 'Hinweiskarte Starkregengefahren' then meet 'map', 'heavy rain')."""
+    glossary = default_glossary()
+    translations = glossary.translate(text, "de") + glossary.translate(text, "en")
+    return frozenset(analyze(" ".join((text, *translations))))
 
 
 def matrix(tools: Iterable[Tool], search: str = "") -> Matrix:

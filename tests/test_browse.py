@@ -44,3 +44,10 @@ def test_table_positions_and_tool_list() -> None:
     assert html.startswith("<h3>heavy rain × risk analysis</h3>")
     assert html.count('class="tool-card"') == 2
     assert "No tools in this cell." in tool_list_html([], "heat")
+
+
+def test_single_german_words_and_tool_name_compounds_are_found() -> None:
+    heat = {t.id for t in matching(TOOLS, "Hitze")}
+    assert len(heat) > 10 and "dwd-hitzewarnsystem" in heat  # 'Hitze' alone reads as English
+    assert "bkg-hinweiskarte-starkregengefahren" in {t.id for t in matching(TOOLS,
+                                                                            "Starkregen Karte")}
