@@ -4,6 +4,7 @@ PDF route, and the Browse tab's handlers."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import socket
 import sys
 import urllib.error
@@ -61,6 +62,8 @@ def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     assert "Hitze-Leitfaden, S. 2" in sources and "<mark>Hitzewarnungen</mark>" in sources
     assert "hazards:heat" in chips["value"] and "Filter" in chips["label"]
     assert out[5]["label"] == "Ein gezeigtes Werkzeug bewerten"
+    cited = {int(n) for n in re.findall(r"\\\[(\d+)\\\]", history[-1]["content"])}
+    assert cited and all(f'<div class="passage-source">[{n}] ' in sources for n in cited)
     markdown = Path(export["value"]).read_text("utf-8")
     assert markdown.startswith("# Frage") and "DWD heat warning system" in markdown
 
