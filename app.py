@@ -1,5 +1,6 @@
-"""The Gradio app: a chat that answers with ranked tools and the passages behind them, thumbs
-up/down on answers and tools, and an Evaluate tab that benchmarks retrievers.
+"""The Gradio app: a chat that answers with ranked tools and the passages behind them (removable
+filter chips, a Markdown export, thumbs up/down), a Browse tab (hazards x phases), an Evaluate
+tab that benchmarks retrievers, and the cited PDFs at /documents/<id>.pdf.
 
 UI only: every answer, vote and evaluation goes through `assistant.service.Assistant`. All
 text that comes from the knowledge base or the user is escaped before it is shown; only http(s)
@@ -13,6 +14,7 @@ import argparse
 import html
 import logging
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant import report, workbench  # noqa: E402
+from assistant import browse, chat, report, workbench  # noqa: E402
+from assistant.documents import DocumentFiles, routes  # noqa: E402
 from assistant.editor import (  # noqa: E402
     REPORT_HEADERS,
     STATUS_HEADERS,
@@ -33,13 +36,17 @@ from assistant.editor import (  # noqa: E402
     status_rows,
 )
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
+from assistant.export import to_markdown  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
-from assistant.filters import Filters  # noqa: E402
+from assistant.labels import FIELDS, TEXTS, texts, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
     CSS,
     answer_markdown,
     escape_markdown,
+    matrix_headers,
+    matrix_rows,
     passages_html,
+    tool_list_html,
     tools_html,
 )
 from assistant.service import Assistant  # noqa: E402
@@ -63,35 +70,74 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
 
-    def respond(message: str, history: list[dict[str, Any]] | None,
-                turns: dict[int, dict[str, Any]] | None, hazards: list[str], phases: list[str],
-                scales: list[str], languages: list[str], kinds: list[str], costs: list[str]
-                ) -> tuple[list[dict[str, Any]], str, str, str, dict[int, dict[str, Any]], Any]:
-        """Answer; `turns` remembers, per answer message, what was asked and which tools shown,
-        so a later vote on that answer or its tools is stored with its context."""
-        history = list(history or [])
-        turns = dict(turns or {})
-        history.append({"role": "user", "content": escape_markdown(message or "")})
-        no_tools = gr.update(choices=[], value=None)
+    files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
+    exports = Path(tempfile.mkdtemp(prefix="toolbox-answers-"))
+
+    def answer_turn(message: str | None, history: list[dict[str, Any]] | None,
+                    turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
+                    values: tuple[list[str], ...]) -> tuple[Any, ...]:
+        """Answer `message`, or with None ask the last question again (chips or filters
+        changed) in place of its answer. `turns` remembers, per answer message, what was
+        asked, searched and shown: the conversation for follow-ups, the context of votes."""
+        history, turns, state = list(history or []), dict(turns or {}), state or chat.ChipState()
+        earlier = chat.conversation(turns)
+        if message is None:
+            if not turns:
+                return (gr.update(),) * 9 + tuple(values)
+            last = max(turns)
+            message, earlier = turns.pop(last)["query"], earlier[:-1]
+            del history[last:]
+        else:
+            state = chat.for_message(state, message, earlier)
+            history.append({"role": "user", "content": escape_markdown(message)})
         try:
-            filters = Filters.of(hazards=hazards, phases=phases, scales=scales,
-                                 languages=languages, kinds=kinds, costs=costs)
-            answer = assistant.ask(message or "", filters)
-        except ToolboxError as err:
-            history.append({"role": "assistant", "content": escape_markdown(str(err))})
-            return history, "", "", "", turns, no_tools
-        except Exception:  # the user gets a sentence, the log gets the trace
-            log.exception("answering failed")
-            history.append({"role": "assistant", "content": "Something went wrong while "
+            filters = chat.filters_of(values)
+            answer = assistant.ask(message, filters, history=earlier,
+                                   removed_chips=state.removed_from_question)
+        except Exception as err:  # the user gets a sentence, the log gets the trace
+            if not isinstance(err, ToolboxError):
+                log.exception("answering failed")
+            history.append({"role": "assistant", "content": escape_markdown(str(err))
+                            if isinstance(err, ToolboxError) else "Something went wrong while "
                             "answering; please try again. The error was logged."})
-            return history, "", "", "", turns, no_tools
+            return (history, "", "", "", turns, gr.update(choices=[], value=None),
+                    gr.update(choices=[], value=[]), state,
+                    gr.update(value=None, visible=False), *values)
         history.append({"role": "assistant", "content": answer_markdown(answer)})
-        turns[len(history) - 1] = {"query": answer.query, "filters": filters,
-                                   "shown": [r.tool.id for r in answer.tools]}
+        turns[len(history) - 1] = {"query": message, "search": answer.search_query or message,
+                                   "filters": filters, "shown": [r.tool.id for r in answer.tools]}
+        state = chat.shown(filters, answer.chips, state)
+        text = texts(answer.language)
+        export = exports / f"answer-{uuid.uuid4().hex[:12]}.md"
+        export.write_text(to_markdown(answer, filters), encoding="utf-8")
         choices = [(f"{rank}. {r.tool.name}", r.tool.id)
                    for rank, r in enumerate(answer.tools, start=1)]
-        return (history, tools_html(answer), passages_html(answer), "", turns,
-                gr.update(choices=choices, value=choices[0][1] if choices else None))
+        return (history, tools_html(answer, filters, files.url),
+                passages_html(answer, files.url), "", turns,
+                gr.update(choices=choices, value=choices[0][1] if choices else None,
+                          label=text["rate"]),
+                gr.update(choices=chat.choices(state, answer.language), value=list(state.active),
+                          label=text["chips"]),
+                state, gr.update(value=str(export), label=text["export"], visible=True),
+                *chat.filter_values(filters))
+
+    def respond(message: str, history: list[dict[str, Any]] | None,
+                turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
+                *values: list[str]) -> tuple[Any, ...]:
+        return answer_turn(message or "", history, turns, state, values)
+
+    def change_chips(selected: list[str] | None, history: list[dict[str, Any]] | None,
+                     turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
+                     *values: list[str]) -> tuple[Any, ...]:
+        """A chip removed or put back: adjust the filters and ask the last question again."""
+        filters, state = chat.change(state or chat.ChipState(), selected or [],
+                                     chat.filters_of(values))
+        return answer_turn(None, history, turns, state, chat.filter_values(filters))
+
+    def change_filters(history: list[dict[str, Any]] | None,
+                       turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
+                       *values: list[str]) -> tuple[Any, ...]:
+        return answer_turn(None, history, turns, state, values)
 
     def vote_answer(data: gr.LikeData, turns: dict[int, dict[str, Any]] | None) -> str:
         index = data.index if isinstance(data.index, int) else data.index[0]
@@ -152,35 +198,39 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False) as blocks:
         gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                     "your municipality with heat, heavy rain, floods, drought or storms.")
-        turns = gr.State({})
+        turns, chip_state = gr.State({}), gr.State(chat.ChipState())
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
                 # Thumbs up/down on each answer are the Chatbot's default feedback options.
-                chat = gr.Chatbot(label="Chat", height=420, elem_id="chat")
+                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat")
                 question = gr.Textbox(label="Your question", placeholder=EXAMPLES[0],
                                       elem_id="question", lines=1)
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation")
+                chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
+                                    label=TEXTS["en"]["chips"])
                 gr.Examples(EXAMPLES, inputs=question)
-                with gr.Accordion("Filters", open=False):
-                    hazards = gr.Dropdown(list(HAZARDS), multiselect=True, label="Hazard")
-                    phases = gr.Dropdown(list(PHASES), multiselect=True, label="Phase")
-                    scales = gr.Dropdown(list(SCALES), multiselect=True, label="Scale")
-                    languages = gr.Dropdown(list(LANGUAGES), multiselect=True,
-                                            label="Language")
-                    kinds = gr.Dropdown(list(KINDS), multiselect=True, label="Kind")
-                    costs = gr.Dropdown(list(COSTS), multiselect=True, label="Cost")
+                with gr.Accordion("Filters", open=False, elem_id="filters"):
+                    filter_boxes = [
+                        gr.Dropdown([(value_label(v, "en"), v) for v in values],
+                                    multiselect=True, label=FIELDS["en"][name],
+                                    elem_id=f"filter-{name}")
+                        for name, values in (("hazards", HAZARDS), ("phases", PHASES),
+                                             ("scales", SCALES), ("languages", LANGUAGES),
+                                             ("kinds", KINDS), ("costs", COSTS))]
+                export = gr.DownloadButton(TEXTS["en"]["export"], visible=False,
+                                           elem_id="export")
             with gr.Column(scale=4):
-                gr.Markdown("### Recommended tools")
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
-                    tool_choice = gr.Dropdown([], label="Rate a tool shown", scale=3)
+                    tool_choice = gr.Dropdown([], label=TEXTS["en"]["rate"], scale=3)
                     tool_up = gr.Button("👍 fits", scale=1, min_width=60)
                     tool_down = gr.Button("👎 does not fit", scale=1, min_width=60)
                 thanks = gr.Markdown(elem_id="feedback-status")
-                gr.Markdown("### Sources")
                 sources = gr.HTML(elem_id="sources")
+        with gr.Tab("Browse", elem_id="browse-tab") as browse_tab:
+            blocks.browse = _browse_tab(assistant, browse_tab)  # type: ignore[attr-defined]
         with gr.Tab("Evaluate"):
             gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
                         "latency, and a paired significance test against the best.")
@@ -197,13 +247,19 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                  label="Results (p: paired t-test on nDCG@10 vs. the best)")
             plot = gr.Image(type="filepath", label="Metrics per retriever and per query field")
             downloads = gr.File(label="Report and JSON", file_count="multiple")
-        inputs = [question, chat, turns, hazards, phases, scales, languages, kinds, costs]
-        outputs = [chat, tools, sources, question, turns, tool_choice]
-        send.click(respond, inputs, outputs, api_name="ask")
-        question.submit(respond, inputs, outputs, api_name=False)
-        clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None)), None,
-                    outputs, api_name=False)
-        chat.like(vote_answer, [turns], [thanks], api_name=False)
+        context = [chatbot, turns, chip_state, *filter_boxes]
+        outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
+                   export, *filter_boxes]
+        send.click(respond, [question, *context], outputs, api_name="ask")
+        question.submit(respond, [question, *context], outputs, api_name=False)
+        chips.input(change_chips, [chips, *context], outputs, api_name=False)
+        gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
+              api_name=False)
+        clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
+                             gr.update(choices=[], value=[]), chat.ChipState(),
+                             gr.update(value=None, visible=False), *([[]] * 6)),
+                    None, outputs, api_name=False)
+        chatbot.like(vote_answer, [turns], [thanks], api_name=False)
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],
                       api_name=False)
         tool_down.click(lambda t, s: vote_tool(t, s, -1), [tool_choice, turns], [thanks],
@@ -215,11 +271,38 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                 blocks.editor = _editor_tab(assistant, gate)  # type: ignore[attr-defined]
     # The handlers, for tests.
     blocks.respond = respond  # type: ignore[attr-defined]
+    blocks.change_chips = change_chips  # type: ignore[attr-defined]
+    blocks.document_routes = routes(files)  # type: ignore[attr-defined]
     blocks.vote_answer = vote_answer  # type: ignore[attr-defined]
     blocks.vote_tool = vote_tool  # type: ignore[attr-defined]
     blocks.run_evaluation = run_evaluation  # type: ignore[attr-defined]
     blocks.toolbox_theme = theme  # type: ignore[attr-defined]
     return blocks
+
+
+def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
+    """The toolbox as hazards x phases; a click on a cell lists its tools (assistant/browse.py)."""
+    def view(search: str) -> tuple[Any, str]:
+        matrix = browse.matrix(assistant.retriever.snapshot.tools.values(), search or "")
+        return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix)),
+                f"Tools matching: {matrix.total}. Click a cell to list its tools.")
+
+    def pick(search: str, event: gr.SelectData) -> str:
+        hazard, phase = browse.at(*event.index)
+        return tool_list_html(browse.cell(assistant.retriever.snapshot.tools.values(), hazard,
+                                          phase, search or ""), hazard, phase)
+
+    search = gr.Textbox(label="Search within the toolbox (English or German)",
+                        elem_id="browse-search")
+    status = gr.Markdown(elem_id="browse-status")
+    first = browse.matrix(assistant.retriever.snapshot.tools.values())
+    grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first), interactive=False,
+                        elem_id="matrix", wrap=True)
+    listing = gr.HTML(elem_id="cell-tools")
+    search.change(view, [search], [grid, status], api_name=False)
+    tab.select(view, [search], [grid, status], api_name=False)  # the toolbox may have changed
+    grid.select(pick, [search], [listing], api_name=False)
+    return {"view": view, "pick": pick, "grid": grid, "status": status, "search": search}
 
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
@@ -295,7 +378,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[], max_file_size=f"{settings.max_file_mb}mb")
+                  app_kwargs={"routes": blocks.document_routes}, footer_links=[],
+                  max_file_size=f"{settings.max_file_mb}mb")
 
 
 def main() -> None:

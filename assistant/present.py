@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Callable
 
 from assistant.answer import Answer
-from ingest.records import Tool
+from assistant.browse import Matrix
+from assistant.evidence import chip_filters, highlight, query_stems, why, why_text
+from assistant.filters import Filters
+from assistant.labels import texts, value_label
+from ingest.records import Hit, Tool
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
@@ -26,6 +30,9 @@ CSS = """
 .experiences {margin: 6px 0; font-size: 0.9em;}
 .experiences ul {margin: 2px 0 0 0; padding-left: 18px;}
 .answer-note {color: #57606a; font-size: 0.9em;}
+.passage mark {background: #fff3b0; padding: 0 1px;}
+.searched {color: #6e7781; font-size: 0.85em; margin-bottom: 8px;}
+.evidence {margin-top: 6px; font-size: 0.9em;}
 """
 EXPERIENCE_TEXTS = {
     "en": {"title": "Experiences of other cities", "source": "source"},
@@ -53,46 +60,80 @@ def safe_link(url: str | None, label: str) -> str:
     return text
 
 
-def tools_html(answer: Answer) -> str:
+DocUrl = Callable[[str], str | None]  # document id -> the app URL of its PDF, or None
+
+
+def _no_documents(doc_id: str) -> str | None:
+    return None
+
+
+def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _no_documents
+               ) -> str:
+    """The ranked tools as cards: why each fits, its link, and its passages with the matching
+    words marked; headed by what was searched when that differs from what was asked."""
+    t = texts(answer.language)
+    head = f"<h3>{html.escape(t['tools'])}</h3>"
+    if answer.search_query:
+        head += (f'<div class="searched">{html.escape(t["searched_for"])}: '
+                 f"{html.escape(answer.search_query)}</div>")
     if not answer.tools:
-        return "<p>No tools to show.</p>"
+        return f"{head}<p>{html.escape(t['no_tools'])}</p>"
+    searched = answer.search_query or answer.query
+    stems = query_stems(searched)
+    asked = filters.merged(chip_filters(answer.chips))
     cards = []
     for rank, ranked in enumerate(answer.tools, start=1):
         tool = ranked.tool
-        tags = "".join(f'<span class="tag">{html.escape(t)}</span>'
-                       for t in (*tool.hazards, *tool.phases))
-        reasons = "; ".join(html.escape(r) for r in ranked.reasons)
-        passages = "".join(_passage_html(hit) for hit in ranked.passages)
+        language = answer.language
+        tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
+                       for v in (*tool.hazards, *tool.phases))
+        evidence = "".join(_passage_html(hit, t, stems, doc_url) for hit in ranked.passages)
+        if evidence:
+            evidence = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>'
+                        f"{evidence}</div>")
         link = safe_link(str(tool.url) if tool.url else None, tool.name)
+        meta = " · ".join(html.escape(x) for x in (
+            tool.provider or "", value_label(tool.kind, language),
+            value_label(tool.cost, language) if tool.cost else "") if x)
         cards.append(
-            f'<div class="tool-card"><h4>{rank}. {link}</h4>'
-            f'<div class="tool-meta">{html.escape(tool.provider or "")} · '
-            f'{html.escape(tool.kind)}{" · " + html.escape(tool.cost) if tool.cost else ""}</div>'
+            f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
+            f'<div class="tool-meta">{meta}</div>'
             f"<div>{tags}</div>"
-            f'<div class="reasons"><b>Why:</b> {reasons or "similar description"}</div>'
-            f"<details><summary>Description</summary>{html.escape(tool.description)}</details>"
-            f"{experiences_html(tool, answer.language)}{passages}</div>"
+            f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
+            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
+            f"<details><summary>{html.escape(t['description'])}</summary>"
+            f"{html.escape(tool.description)}</details>"
+            f"{experiences_html(tool, language)}{evidence}</div>"
         )
-    return "".join(cards)
+    return head + "".join(cards)
 
 
-def passages_html(answer: Answer) -> str:
+
+def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
+    """The numbered sources the answer cites ([n] in the answer is the n-th here)."""
+    t = texts(answer.language)
+    head = f"<h3>{html.escape(t['sources'])}</h3>"
     if not answer.passages:
-        return "<p>No passages to show.</p>"
-    return "".join(_passage_html(hit, number) for number, hit in
-                   enumerate(answer.passages, start=1))
+        return f"{head}<p>{html.escape(t['no_passages'])}</p>"
+    stems = query_stems(answer.search_query or answer.query)
+    return head + "".join(_passage_html(hit, t, stems, doc_url, number) for number, hit in
+                          enumerate(answer.passages, start=1))
 
 
-def _passage_html(hit: Any, number: int | None = None) -> str:
+def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: DocUrl,
+                  number: int | None = None) -> str:
     chunk = hit.chunk
     label = f"[{number}] " if number else ""
     snippet = chunk.text if len(chunk.text) <= 600 else chunk.text[:600] + " …"
-    return (f'<div class="passage"><div class="passage-source">{label}'
-            f"{html.escape(chunk.title)}, p. {chunk.page_start}"
+    source = f"{html.escape(chunk.title)}, {html.escape(t['page'])} {chunk.page_start}"
+    url = doc_url(chunk.doc_id)
+    if url:
+        source = (f'<a class="page-link" href="{html.escape(url, quote=True)}#page='
+                  f'{chunk.page_start}" target="_blank" rel="noopener noreferrer" '
+                  f'title="{html.escape(t["open_page"], quote=True)}">{source}</a>')
+    return (f'<div class="passage"><div class="passage-source">{label}{source}'
             f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
-            f"{html.escape(snippet)}</div>")
-
-
+            f"{highlight(snippet, stems)}</div>")
 
 
 def experiences_html(tool: Tool, language: str = "en") -> str:
@@ -128,3 +169,29 @@ def _source_links(source: str) -> str:
 
 def _is_url(text: str) -> bool:
     return re.match(r"^https?://[^\s\"'<>]+$", text, re.IGNORECASE) is not None
+
+
+def matrix_rows(matrix: Matrix) -> list[list[object]]:
+    """The Browse matrix as table rows: the hazard (English and German), then a count per phase."""
+    return [[f"{value_label(h, 'en')} / {value_label(h, 'de')}", *row]
+            for h, row in zip(matrix.hazards, matrix.counts, strict=True)]
+
+
+def matrix_headers(matrix: Matrix) -> list[str]:
+    return ["hazard \\ phase", *(value_label(p, "en") for p in matrix.phases)]
+
+
+def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None) -> str:
+    """A Browse cell's tools (a whole hazard without `phase`): name with link, provider, kind,
+    summary."""
+    heading = value_label(hazard, "en") + (f" × {value_label(phase, 'en')}" if phase else "")
+    items = "".join(
+        f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
+        f"{safe_link(str(t.url) if t.url else None, t.name)}</h4>"
+        f'<div class="tool-meta">{html.escape(_meta(t))}</div>'
+        f"<div>{html.escape(t.description)}</div></div>" for t in tools)
+    return f"<h3>{html.escape(heading)}</h3>{items or '<p>No tools in this cell.</p>'}"
+
+
+def _meta(tool: Tool) -> str:
+    return " · ".join(x for x in (tool.provider or "", tool.kind, tool.cost or "") if x)

@@ -25,7 +25,7 @@ def app_module():
 def _respond(blocks, message, **filters):
     values = [filters.get(k, []) for k in
               ("hazards", "phases", "scales", "languages", "kinds", "costs")]
-    return blocks.respond(message, [], {}, *values)[:4]
+    return blocks.respond(message, [], {}, None, *values)[:4]
 
 
 def test_handler_answers_with_tools_and_sources(app_module, shipped_assistant) -> None:
@@ -70,7 +70,7 @@ def test_live_server_answers_over_http(app_module, shipped_assistant) -> None:
                   quiet=True, footer_links=[])
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        history, tools, sources, _, _ = client.predict(
+        history, tools, sources, *_ = client.predict(
             "Wie schützen wir ältere Menschen bei Hitze?", [], [], [], [], [], [], [],
             api_name="/ask")
         assert "tool-card" in tools and history[-1]["role"] == "assistant"
@@ -96,7 +96,8 @@ def test_votes_on_answer_and_tool_are_stored(app_module, shipped_assistant, tmp_
                           store=shipped_assistant.store)
     blocks = app_module.build_app(assistant)
     history, _, _, _, turns, choices = blocks.respond(
-        "heavy rain hazard map for our town", [], {}, ["heavy-rain"], [], [], [], [], [])
+        "heavy rain hazard map for our town", [], {}, None, ["heavy-rain"], [], [], [], [],
+        [])[:6]
     shown = turns[1]["shown"]
     assert [c[1] for c in choices["choices"]] == shown and choices["value"] == shown[0]
     assert "recorded" in blocks.vote_answer(_Like(1, True), turns)

@@ -1,0 +1,103 @@
+"""Why a tool fits and which words of a passage matched: the evidence shown with each tool (pure).
+
+Matching works on the same stems as the lexical index (English and German), on the question as
+searched plus its glossary translations, so 'Hitzewarnungen' in a question marks 'heat warning'
+in an English passage too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.expand import expand
+from assistant.filters import Filters
+from assistant.labels import texts, value_label
+from assistant.rank import RankedTool
+from ingest.text import analyze, words
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_TERMS = 6
+MAX_NAMED_IN = 2
+
+
+@dataclass(frozen=True)
+class Why:
+    """What a tool matched: the user's words, the hazards and phases asked, guides naming it."""
+
+    terms: tuple[str, ...]
+    hazards: tuple[str, ...]
+    phases: tuple[str, ...]
+    named_in: tuple[tuple[str, int], ...]  # (document title, page)
+
+
+def query_stems(query: str) -> frozenset[str]:
+    """Stems of the query's words and of their glossary translations."""
+    return frozenset(analyze(" ".join((query, *expand(query).translations))))
+
+
+@lru_cache(maxsize=8192)
+def _stems(word: str) -> frozenset[str]:
+    return frozenset(analyze(word))
+
+
+def highlight(text: str, stems: frozenset[str]) -> str:
+    """`text` as HTML with the words whose stems are in `stems` wrapped in <mark>.
+
+    Every piece of the text is escaped before any markup is added around it, so nothing from
+    the text can open a tag, and a query term can never match inside an entity such as &amp;.
+    """
+    out: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        out.append(html.escape(text[last:match.start()]))
+        piece = html.escape(match.group())
+        out.append(f"<mark>{piece}</mark>" if _stems(match.group()) & stems else piece)
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
+    """The evidence for one ranked tool; `asked` holds the hazards and phases the user chose or
+    the question implied (the UI filters merged with the answer's chips)."""
+    tool = ranked.tool
+    tool_stems = set(analyze(f"{tool.name} {tool.description} {tool.example_use}"))
+    translations = expand(query).translations
+    terms: dict[str, None] = {}
+    for word in words(" ".join((query, *translations))):
+        if "-" not in word and _stems(word) & tool_stems:  # a compound's parts follow it
+            terms.setdefault(word, None)
+    named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
+    return Why(terms=tuple(terms)[:MAX_TERMS],
+               hazards=tuple(h for h in tool.hazards if h in asked.hazards),
+               phases=tuple(p for p in tool.phases if p in asked.phases),
+               named_in=tuple(named)[:MAX_NAMED_IN])
+
+
+def why_text(evidence: Why, language: str) -> str:
+    """The evidence as one line of plain text in the question's language (escape to show)."""
+    t = texts(language)
+    parts = []
+    if evidence.terms:
+        parts.append(f"{t['need']}: {', '.join(evidence.terms)}")
+    for key, values in (("hazards", evidence.hazards), ("phases", evidence.phases)):
+        if values:
+            parts.append(f"{t[key]}: {', '.join(value_label(v, language) for v in values)}")
+    parts += [f"{t['named_in']} „{title}“, {t['page']} {page}" if language == "de" else
+              f"{t['named_in']} “{title}”, {t['page']} {page}" for title, page in evidence.named_in]
+    return "; ".join(parts) or t["similar"]
+
+
+def chip_filters(chips: tuple[str, ...]) -> Filters:
+    """Chips (`field:value`) as Filters, for the hazards and phases a question implied."""
+    values: dict[str, list[str]] = {}
+    for chip in chips:
+        name, _, value = chip.partition(":")
+        values.setdefault(name, []).append(value)
+    return Filters(hazards=tuple(values.get("hazards", ())),
+                   phases=tuple(values.get("phases", ())), scales=tuple(values.get("scales", ())),
+                   languages=tuple(values.get("languages", ())),
+                   kinds=tuple(values.get("kinds", ())), costs=tuple(values.get("costs", ())))

@@ -1,0 +1,109 @@
+"""The words the app shows around an answer, in the language of the question (English, German).
+
+One table, so a text is translated in one place and a test can check both languages have every
+key. Vocabulary values (hazards, phases, ...) get display names here too; the stored values stay
+the closed English lists of ingest/records.py.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "tools": "Recommended tools",
+        "sources": "Sources",
+        "no_tools": "No tools to show.",
+        "no_passages": "No passages to show.",
+        "why": "Why",
+        "need": "matches your need",
+        "hazards": "hazards",
+        "phases": "phases",
+        "named_in": "recommended in",
+        "similar": "similar description",
+        "description": "Description",
+        "evidence": "Supporting passages",
+        "page": "p.",
+        "open_page": "open the document at this page",
+        "searched_for": "Searched for",
+        "chips": "Filters (remove one to search again without it)",
+        "from_question": "from your question",
+        "export": "Download answer (Markdown)",
+        "answer": "Answer",
+        "link": "Link",
+        "provider": "Provider",
+        "question": "Question",
+        "rate": "Rate a tool shown",
+    },
+    "de": {
+        "tools": "Empfohlene Werkzeuge",
+        "sources": "Quellen",
+        "no_tools": "Keine Werkzeuge gefunden.",
+        "no_passages": "Keine Textstellen gefunden.",
+        "why": "Warum",
+        "need": "passt zu Ihrem Anliegen",
+        "hazards": "Gefahren",
+        "phases": "Phasen",
+        "named_in": "empfohlen in",
+        "similar": "ähnliche Beschreibung",
+        "description": "Beschreibung",
+        "evidence": "Belegstellen",
+        "page": "S.",
+        "open_page": "Dokument auf dieser Seite öffnen",
+        "searched_for": "Gesucht nach",
+        "chips": "Filter (entfernen Sie einen, um ohne ihn neu zu suchen)",
+        "from_question": "aus Ihrer Frage",
+        "export": "Antwort herunterladen (Markdown)",
+        "answer": "Antwort",
+        "link": "Link",
+        "provider": "Anbieter",
+        "question": "Frage",
+        "rate": "Ein gezeigtes Werkzeug bewerten",
+    },
+}
+
+FIELDS: dict[str, dict[str, str]] = {
+    "en": {"hazards": "Hazard", "phases": "Phase", "scales": "Scale", "languages": "Language",
+           "kinds": "Kind", "costs": "Cost"},
+    "de": {"hazards": "Gefahr", "phases": "Phase", "scales": "Ebene", "languages": "Sprache",
+           "kinds": "Art", "costs": "Kosten"},
+}
+
+# German display names; English ones are the values with hyphens as spaces.
+_GERMAN_VALUES: dict[str, str] = {
+    "heat": "Hitze", "heavy-rain": "Starkregen", "river-flooding": "Flusshochwasser",
+    "coastal-flooding": "Küstenhochwasser", "drought": "Dürre", "storm": "Sturm",
+    "wildfire": "Waldbrand", "general": "allgemein",
+    "awareness": "Sensibilisierung", "risk-analysis": "Risikoanalyse",
+    "goal-setting": "Zielsetzung", "planning": "Planung", "implementation": "Umsetzung",
+    "monitoring-evaluation": "Monitoring und Evaluation", "participation": "Beteiligung",
+    "building": "Gebäude", "neighbourhood": "Quartier", "city": "Stadt", "region": "Region",
+    "national": "national", "eu": "EU",
+    "free": "kostenlos", "paid": "kostenpflichtig", "mixed": "teils kostenpflichtig",
+    "de": "Deutsch", "en": "Englisch",
+    "guide": "Leitfaden", "data-portal": "Datenportal", "network": "Netzwerk",
+    "assessment-method": "Bewertungsmethode", "case-study-collection": "Praxisbeispiele",
+    "checklist": "Checkliste", "training": "Schulung",
+    "participation-method": "Beteiligungsmethode", "standard": "Norm",
+    "map-service": "Kartendienst", "funding-programme": "Förderprogramm",
+    "simulation-model": "Simulationsmodell",
+}
+_ENGLISH_VALUES: dict[str, str] = {"de": "German", "en": "English", "eu": "EU"}
+
+
+def texts(language: str) -> dict[str, str]:
+    """The text table for `de` or `en` (English for anything else)."""
+    return TEXTS.get(language, TEXTS["en"])
+
+
+def value_label(value: str, language: str) -> str:
+    """How a vocabulary value reads in the UI ('heavy-rain' -> 'heavy rain' / 'Starkregen')."""
+    if language == "de" and value in _GERMAN_VALUES:
+        return _GERMAN_VALUES[value]
+    return _ENGLISH_VALUES.get(value, value.replace("-", " "))
+
+
+def chip_label(chip: str, language: str, inferred: bool = False) -> str:
+    """'costs:free' -> 'Cost: free' / 'Kosten: kostenlos', marked when the question implied it."""
+    name, _, value = chip.partition(":")
+    field = FIELDS.get(language, FIELDS["en"]).get(name, name)
+    label = f"{field}: {value_label(value, language)}"
+    return f"{label} ({texts(language)['from_question']})" if inferred else label
