@@ -274,18 +274,14 @@ class Store:
     def nearest(self, vector: np.ndarray, k: int,
                 where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest chunk ids with cosine similarity, best first."""
-        try:
-            total = self.count()
-            result = self._chunks.query(query_embeddings=[vector], n_results=min(k, total),
-                                        where=where or None, include=["distances"]) \
-                if total else None
+        try:  # k over the count is fine (chromadb 1.x returns what it has): no count() trip
+            result = self._chunks.query(query_embeddings=[vector], n_results=k,
+                                        where=where or None, include=["distances"])
         except Exception:
             if not self.follow or live_generation(self._client, self.name) == self.generation:
                 raise
             self.revision()  # a reindex swapped generations under us: follow and ask again
             return self.nearest(vector, k, where)
-        if result is None:
-            return []
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0],
                                                           strict=True)]
 
