@@ -144,7 +144,12 @@ def build(chunks: int) -> dict:
     write_guides(CACHE / "scale-guides", 0, guides)
     folder = target / "guides"
     folder.mkdir(parents=True, exist_ok=True)
-    for number in range(guides):  # hard links (ingest refuses symlinks out of a folder)
+    folders = [CORPUS, folder]
+    first = 0
+    if smaller:  # its guides stay indexed under their own folder; this one adds the rest
+        folders.insert(1, scale_dir(smaller) / "guides")
+        first = built(smaller)["guides"]  # type: ignore[index]
+    for number in range(first, guides):  # hard links (ingest refuses symlinks out of a folder)
         name = f"guide-{number:05d}.md"
         if not (folder / name).exists():
             os.link(CACHE / "scale-guides" / name, folder / name)
@@ -152,7 +157,7 @@ def build(chunks: int) -> dict:
     assistant = Assistant(scale_settings(chunks))
     if chunks > REAL_UP_TO:
         assistant.embedder = SentenceMeanEmbedder(assistant.embedder)  # type: ignore[assignment]
-    report = assistant.ingest([CORPUS, folder])
+    report = assistant.ingest(folders)
     marker = {"chunks": assistant.store.count(), "guides": guides,
               "ingest_seconds": round(time.perf_counter() - started, 1),
               "failed": len(report.failed),
