@@ -2,7 +2,7 @@
 API, and the serving process' peak RSS, each against a floor measured in the same run.
 
 - Start-up: `python -m assistant serve` on an existing index, from spawn until the first
-  answer comes back over HTTP (gradio_client, the `/ask` endpoint the chat uses); median of
+  answer comes back over HTTP (the `/ask` endpoint the chat uses); median of
   runs. Floor: a bare process that loads the embedding model, opens the store and runs one
   k-NN (no app, no HTTP).
 - Concurrency: 16 users, each with its own client, send a bounded number of questions each, all
@@ -15,6 +15,7 @@ API, and the serving process' peak RSS, each against a floor measured in the sam
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 from _common import ROOT, benchmark_queries, median, percentile
 from scale import peak_rss_mb, settings_for
 
@@ -56,10 +58,35 @@ def env_for(corpus: str) -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-def ask(client, question: str) -> float:
+class Client:
+    """A chat user over Gradio's HTTP API (`POST /gradio_api/call/ask`, then the answer as
+    server-sent events), with plain httpx: gradio_client spends about 120 ms of its own CPU per
+    call (measured: 150 ms per answer through it, 20-50 ms with plain HTTP), which on a 2-core
+    machine shared with the app would be measured as the app's."""
+
+    def __init__(self, url: str) -> None:
+        self.url = f"{url}gradio_api/call/ask"
+        self.http = httpx.Client(timeout=120)
+
+    def ask(self, question: str) -> list:
+        posted = self.http.post(self.url, json={"data": [question, [], [], [], [], [], [], []]})
+        posted.raise_for_status()
+        event = ""
+        with self.http.stream("GET", f"{self.url}/{posted.json()['event_id']}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    if event == "error":
+                        raise RuntimeError(f"the app answered with an error: {line[5:]}")
+                    return json.loads(line[5:])
+        raise RuntimeError("the answer stream ended without a result")
+
+
+def ask(client: Client, question: str) -> float:
     """One chat turn over HTTP; seconds. Raises when the answer has no tools."""
     begin = time.perf_counter()
-    history, tools, *_ = client.predict(question, [], [], [], [], [], [], [], api_name="/ask")
+    history, tools, *_ = client.ask(question)
     if "tool-card" not in tools or history[-1]["role"] != "assistant":
         raise RuntimeError(f"no answer with tools for {question!r}: {history[-1]}")
     return time.perf_counter() - begin
@@ -67,31 +94,27 @@ def ask(client, question: str) -> float:
 
 def start_app(corpus: str, log: Path) -> tuple[subprocess.Popen, str, float]:
     """Spawn the app; return it, its URL and the seconds until its first answer."""
-    from gradio_client import Client
-
     port = free_port()
     started = time.perf_counter()
     app = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
                            env=env_for(corpus), cwd=ROOT, stdout=log.open("w"),
                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
+    client = Client(url)
     while True:
         if app.poll() is not None:
             raise RuntimeError(f"the app exited with {app.returncode}; see {log}")
         try:
-            client = Client(url, verbose=False)
+            ask(client, "How do we start a heat action plan?")
             break
-        except Exception:  # not listening yet
+        except httpx.TransportError:  # not listening yet
             time.sleep(0.1)
-    ask(client, "How do we start a heat action plan?")
     return app, url, time.perf_counter() - started
 
 
 def users(url: str, questions: list[str], count: int, per_user: int
           ) -> tuple[list[float], list[str]]:
-    from gradio_client import Client
-
-    clients = [Client(url, verbose=False) for _ in range(count)]
+    clients = [Client(url) for _ in range(count)]
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -138,9 +161,7 @@ def main() -> None:
             app.terminate()
             app.wait(timeout=60)
     try:
-        from gradio_client import Client
-
-        alone = Client(url, verbose=False)
+        alone = Client(url)
         single = [ask(alone, q) for q in questions[:args.requests * 2]]
         latencies, errors = users(url, questions, args.users, args.requests)
         rss = peak_rss_mb(app.pid)
