@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install lint bench bench-quality documents clean
+.PHONY: run test install lint bench bench-scale bench-quality documents clean
 
 # torch first, pinned: 2.13.0 is the CPU build on this disk; anything else pulls CUDA (GBs).
 $(STAMP): pyproject.toml
@@ -32,6 +32,12 @@ lint: $(STAMP)
 bench: $(STAMP)  ## speed figures: query latency and ingest throughput against their floors
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/ingest.py
+
+bench-scale: $(STAMP)  ## latency at 10k/100k chunks, embedded and server; start-up; 16 users
+	$(BIN)/python benchmarks/scale_corpus.py 10000 100000
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/serving.py
+	$(BIN)/python benchmarks/serving.py --corpus 100k --starts 1
 
 bench-quality: $(STAMP)  ## retrieval quality on the built-in benchmark; evaluate on 5,000 documents
 	$(BIN)/python benchmarks/quality.py

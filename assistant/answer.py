@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.rank import RankedTool
 from ingest.records import Hit
@@ -75,10 +76,8 @@ def _quote(query: str, passages: tuple[Hit, ...]) -> list[str]:
     quoted: list[str] = []
     for number, hit in enumerate(passages, start=1):
         best, best_overlap = "", 0
-        for sentence in split_sentences(hit.chunk.text):
-            if len(sentence) < 30 or len(sentence) > 400:
-                continue
-            overlap = len(wanted & set(analyze(sentence)))
+        for sentence, terms in _sentences(hit.chunk.text):
+            overlap = len(wanted & terms)
             if overlap > best_overlap:
                 best, best_overlap = sentence, overlap
         if best:
@@ -86,6 +85,12 @@ def _quote(query: str, passages: tuple[Hit, ...]) -> list[str]:
         if len(quoted) == MAX_ANSWER_SENTENCES:
             break
     return quoted
+
+
+@lru_cache(maxsize=4096)  # top passages recur across questions; split and stem each once
+def _sentences(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The quotable sentences of a passage (30-400 characters) with their terms."""
+    return tuple((s, frozenset(analyze(s))) for s in split_sentences(text) if 30 <= len(s) <= 400)
 
 
 def verify(text: str, passages: tuple[Hit, ...]) -> str:

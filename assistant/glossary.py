@@ -48,7 +48,7 @@ PHASE_TERMS: dict[str, tuple[str, ...]] = {
 Term = tuple[frozenset[str], ...]  # per word of a term: its English and German stems
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)  # both tables: with 1 they evicted each other, so every call re-stemmed
 def _stemmed(table: str) -> dict[str, tuple[Term, ...]]:
     source = HAZARD_TERMS if table == "hazards" else PHASE_TERMS
     return {key: tuple(tuple(frozenset(analyze(w)) for w in term.split()) for term in terms)

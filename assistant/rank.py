@@ -9,6 +9,7 @@ guide is written in the question's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.filters import Filters
 from assistant.glossary import hazards_in, phases_in
@@ -88,6 +89,11 @@ def _content_words(text: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a tool's text is stemmed once, not on every question that shows it
+def _tool_stems(name: str, description: str, example_use: str) -> frozenset[str]:
+    return frozenset(analyze(f"{name} {description} {example_use}"))
+
+
 def _reasons(tool: Tool, hazards: set[str], phases: set[str], query_words: dict[str, str],
              evidence: list[Hit]) -> tuple[str, ...]:
     reasons: list[str] = []
@@ -97,7 +103,7 @@ def _reasons(tool: Tool, hazards: set[str], phases: set[str], query_words: dict[
     matched_phases = [p for p in tool.phases if p in phases]
     if matched_phases:
         reasons.append("phase: " + ", ".join(p.replace("-", " ") for p in matched_phases))
-    tool_stems = set(analyze(f"{tool.name} {tool.description} {tool.example_use}"))
+    tool_stems = _tool_stems(tool.name, tool.description, tool.example_use)
     terms = list(dict.fromkeys(w for s, w in query_words.items() if s in tool_stems))
     if terms:
         reasons.append("matches: " + ", ".join(terms[:6]))

@@ -129,6 +129,8 @@ class Retriever:
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
             tool_scores["bm25"] = scores[snapshot.tool_positions]
         if mode in ("hybrid", "dense"):
+            if translated_text:  # both in one forward pass; the calls below hit the cache
+                self.embedder.embed_queries([query, translated_text])
             vector = self.embedder.embed_query(query)
             nearest = self.store.nearest(vector, k, filters.where(snapshot.masks.any_superseded))
             chunk_rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest

@@ -2,7 +2,9 @@
 
     ToolboxError
     ├── FileProblem        one input file cannot be used (names the file and the problem)
-    └── IndexMismatch      the index was built with other settings (names the rebuild command)
+    ├── IndexMismatch      the index was built with other settings (names the rebuild command)
+    └── StoreUnavailable   the Chroma server does not answer (server mode); retried per request
+        └── IngestInterrupted  ...while ingesting: names the files the next run will complete
 """
 
 from __future__ import annotations
@@ -25,3 +27,19 @@ class FileProblem(ToolboxError):
 
 class IndexMismatch(ToolboxError):
     """The index on disk was built with other settings than the ones asked for now."""
+
+
+class StoreUnavailable(ToolboxError):
+    """The Chroma server stopped answering; the same client works again once it is back."""
+
+
+class IngestInterrupted(StoreUnavailable):
+    """An ingest lost the Chroma server; `unfinished` lists the files the next run completes."""
+
+    def __init__(self, cause: str, unfinished: list[str]) -> None:
+        self.unfinished = unfinished
+        shown = ", ".join(unfinished[:20]) + (f" and {len(unfinished) - 20} more"
+                                               if len(unfinished) > 20 else "")
+        super().__init__(f"{cause}. Not completed ({len(unfinished)} files): {shown or 'none'}. "
+                         "Everything else is indexed; run the same ingest again when the server "
+                         "is back to complete them.")

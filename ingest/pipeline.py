@@ -24,7 +24,7 @@ from ingest.chunk import (
 from ingest.discover import discover
 from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
-from ingest.errors import FileProblem, ToolboxError
+from ingest.errors import FileProblem, IngestInterrupted, StoreUnavailable, ToolboxError
 from ingest.lock import write_lock
 from ingest.mentions import MentionFinder, tools_key
 from ingest.parse import TOOL_SUFFIXES, parse_document, parse_tools
@@ -64,11 +64,18 @@ class Ingestor:
             self._files = (0, len(files))
             writer = Writer(self.store, self.embedder, self.progress)
             self._fresh: set[str] = set()  # documents chunked with this run's tools
+            self._reached: set[str] = set()  # files with a result (written or not)
             try:
-                results += self._ingest_all(paths, files, remove_missing, supersedes, writer)
-            finally:
-                writer.close()
-            self._settle(self._fresh)
+                try:
+                    results += self._ingest_all(paths, files, remove_missing, supersedes, writer)
+                finally:
+                    writer.close()
+                self._settle(self._fresh)
+            except StoreUnavailable as lost:  # the Chroma server went away (server mode)
+                uncommitted = writer.uncommitted_paths()
+                unfinished = [str(f) for f in files
+                              if str(f) not in self._reached or str(f) in uncommitted]
+                raise IngestInterrupted(str(lost), unfinished) from None
         return IngestReport(results=results, seconds=time.perf_counter() - started)
 
     def _ingest_all(self, paths: Sequence[Path], files: list[Path], remove_missing: bool,
@@ -216,6 +223,7 @@ class Ingestor:
         self.store.set_mentions_key(key)
 
     def _done(self, result: FileResult) -> FileResult:
+        self._reached.add(result.path)
         done, total = self._files
         self._files = (done + 1, total)
         self.progress(ProgressEvent("files", done + 1, total, result.path))

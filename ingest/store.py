@@ -20,9 +20,10 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from ingest.errors import IndexMismatch, ToolboxError
+from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation
 from ingest.records import Chunk
+from ingest.remote import Guarded, unavailable
 from ingest.settings import Settings
 from ingest.storemeta import chunk_from, chunk_metadata
 
@@ -67,14 +68,13 @@ def connect(settings: Settings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1", port=url.port or 8000,
                 ssl=url.scheme == "https", settings=chroma_settings,
             )
         except Exception as err:
-            raise ToolboxError(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({err}); "
-                "is `chroma run` up?") from None
+            raise unavailable(settings.chroma_url, err) from None
+        return Guarded(client, settings.chroma_url)  # lost connections -> StoreUnavailable
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -102,6 +102,8 @@ class Store:
         if spec is None:
             try:
                 chunks = self._client.get_collection(chunks_name, embedding_function=None)
+            except StoreUnavailable:
+                raise
             except Exception:
                 raise ToolboxError(f"there is no index {self.name!r} yet; build it with "
                                    "`toolbox-assistant ingest PATH...`") from None
@@ -272,18 +274,14 @@ class Store:
     def nearest(self, vector: np.ndarray, k: int,
                 where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest chunk ids with cosine similarity, best first."""
-        try:
-            total = self.count()
-            result = self._chunks.query(query_embeddings=[vector], n_results=min(k, total),
-                                        where=where or None, include=["distances"]) \
-                if total else None
+        try:  # k over the count is fine (chromadb 1.x returns what it has): no count() trip
+            result = self._chunks.query(query_embeddings=[vector], n_results=k,
+                                        where=where or None, include=["distances"])
         except Exception:
             if not self.follow or live_generation(self._client, self.name) == self.generation:
                 raise
             self.revision()  # a reindex swapped generations under us: follow and ask again
             return self.nearest(vector, k, where)
-        if result is None:
-            return []
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0],
                                                           strict=True)]
 

@@ -47,9 +47,12 @@ class Writer:
         self.queued = 0
         self.expected = 0  # chunks known to come, when the caller knows (reindex)
         self.embedded = 0
+        self._paths: dict[str, str] = {}  # source id -> file, of every source added
+        self._committed: set[str] = set()  # source ids whose manifest entry is written
 
     def add(self, record: SourceRecord, chunks: Sequence[Chunk]) -> None:
         self._pending.append((record, chunks))
+        self._paths[record.source_id] = record.path
         self.queued += len(chunks)
         if sum(len(c) for _, c in self._pending) >= self.group:
             self._submit()
@@ -58,6 +61,11 @@ class Writer:
         """Write everything added so far; returns when it is in the store."""
         self._submit()
         self._wait()
+
+    def uncommitted_paths(self) -> set[str]:
+        """Files with a source added but not (yet) written, e.g. when the store went away."""
+        with self._lock:
+            return {p for sid, p in self._paths.items() if sid not in self._committed}
 
     def close(self) -> None:
         try:
@@ -99,4 +107,6 @@ class Writer:
         vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "f4")
         log.info("writing %d sources (%d chunks)", len(group), len(texts))
         self.store.replace_sources(group, vectors)
+        with self._lock:
+            self._committed.update(r.source_id for r, _ in group)
         log.info("committed %d sources: %s", len(group), ", ".join(r.source_id for r, _ in group))

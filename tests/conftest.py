@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,30 @@ CORPUS = ROOT / "corpus"
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return Embedder()
+
+
+# Store and end-to-end tests run against both: the embedded store and a real `chroma run`.
+BACKENDS = ["embedded", "server"]
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Chroma server's URL: TEST_CHROMA_URL when CI started one (.ci/run), else our own."""
+    given = os.environ.get("TEST_CHROMA_URL")
+    if given:
+        yield given
+        return
+    from .chroma_server import ChromaServer
+
+    with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data") as server:
+        yield server.url
+
+
+def on_backend(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Settings:
+    """The same settings on the embedded store or on the session's Chroma server."""
+    if backend == "embedded":
+        return settings
+    return replace(settings, chroma_url=request.getfixturevalue("chroma_url"))
 
 
 @pytest.fixture

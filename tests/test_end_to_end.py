@@ -1,13 +1,17 @@
-"""ingest -> ask on real files: the right tool ranks high and a passage cites the right page."""
+"""ingest -> ask on real files: the right tool ranks high and a passage cites the right page,
+on the embedded store and on a Chroma server alike."""
 
 from __future__ import annotations
+
+import uuid
+from pathlib import Path
 
 import pytest
 
 from assistant.filters import Filters
 from assistant.service import Assistant, EmptyQuestion
 
-from .conftest import copy_tools, write_pdf
+from .conftest import BACKENDS, copy_tools, on_backend, write_pdf
 
 TOOLS = ["halle-trinkbrunnen-entscheidungsmatrix", "bkg-hinweiskarte-starkregengefahren",
          "dwd-hitzewarnsystem", "ufz-duerremonitor", "climate-adapt", "efas", "palm-4u",
@@ -24,14 +28,22 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, embedder) -> Assistant:
+def make_kb(root: Path) -> Path:
+    """The tools and the small town guide (4 pages) these tests ask about."""
+    copy_tools(root / "kb", TOOLS)
+    write_pdf(root / "kb" / "small-town-guide.pdf", PAGES, title="Small town guide")
+    return root / "kb"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def assistant(tmp_path_factory, embedder, request) -> Assistant:
     from ingest.settings import Settings
 
     root = tmp_path_factory.mktemp("e2e")
-    copy_tools(root / "kb", TOOLS)
-    write_pdf(root / "kb" / "small-town-guide.pdf", PAGES, title="Small town guide")
-    settings = Settings.from_env(environ={}, data_dir=root / "data", collection="e2e")
+    make_kb(root)
+    settings = on_backend(Settings.from_env(environ={}, data_dir=root / "data",
+                                            collection=f"e2e-{uuid.uuid4().hex[:8]}"),
+                          request.param, request)
     assistant = Assistant(settings, embedder=embedder)
     report = assistant.ingest([root / "kb"])
     assert not report.failed
@@ -99,7 +111,26 @@ def test_empty_question_gets_help_not_a_trace(assistant: Assistant, question: st
         assistant.ask(question)
 
 
-def test_shipped_corpus_answers_with_cited_pages(shipped_assistant: Assistant) -> None:
+@pytest.fixture(scope="module")
+def shipped_server_assistant(tmp_path_factory, embedder, chroma_url) -> Assistant:
+    """The whole shipped corpus on the Chroma server (ingested once for this module)."""
+    from ingest.settings import Settings
+
+    from .conftest import CORPUS
+
+    settings = Settings.from_env(environ={}, data_dir=tmp_path_factory.mktemp("shipped-server"),
+                                 corpus_dir=CORPUS, chroma_url=chroma_url,
+                                 collection=f"shipped-{uuid.uuid4().hex[:8]}")
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ensure_index()
+    assert report is not None and not report.failed
+    return assistant
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shipped_corpus_answers_with_cited_pages(backend: str, request) -> None:
+    shipped_assistant = request.getfixturevalue(
+        "shipped_assistant" if backend == "embedded" else "shipped_server_assistant")
     answer = shipped_assistant.ask("How do we start a heat action plan?")
     assert any(t.tool.hazards and "heat" in t.tool.hazards for t in answer.tools[:3])
     assert answer.passages and all(p.chunk.page_start >= 1 for p in answer.passages)

@@ -1,4 +1,5 @@
-"""The store on a real embedded chromadb: it records how it was built and refuses a mismatch."""
+"""The store on a real chromadb, embedded and a `chroma run` server: it records how it was built
+and refuses a mismatch."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import pytest
 
 from ingest.errors import IndexMismatch
 from ingest.records import Chunk
+from ingest.settings import Settings
 from ingest.store import IndexSpec, SourceRecord, Store
+
+from .conftest import BACKENDS, on_backend
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    return on_backend(settings, request.param, request)
 
 
 def _chunk(i: int, source: str = "doc:a") -> Chunk:
