@@ -23,6 +23,7 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant import report, workbench  # noqa: E402
+from assistant.auth import TooManyLogins, reader_auth  # noqa: E402
 from assistant.editor import (  # noqa: E402
     REPORT_HEADERS,
     STATUS_HEADERS,
@@ -230,8 +231,11 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         return html.escape(status.summary()), status_rows(status)
 
     def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
-        if not gate.login(request.session_hash, password):
-            return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        try:
+            if not gate.login(request.session_hash, password, _client(request)):
+                return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        except TooManyLogins as err:
+            return gr.update(), gr.update(), f"{err}.", "", gr.update()
         summary, rows = status_view()
         return gr.update(visible=False), gr.update(visible=True), "", summary, rows
 
@@ -285,6 +289,20 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     return {"login": login, "ingest": ingest, "refresh": refresh}
 
 
+def _client(request: gr.Request) -> str | None:
+    """The client's address, which failed logins are counted by."""
+    return request.client.host if request.client else None
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """What `launch` needs beyond host and port: the reader password gate, upload size cap."""
+    options: dict[str, Any] = {"max_file_size": f"{settings.max_file_mb}mb"}
+    if settings.reader_password:
+        options["auth"] = reader_auth(settings.reader_password)
+        options["auth_message"] = "Resilience Toolbox Assistant: enter the reader password."
+    return options
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     assistant = Assistant(settings)
     report = assistant.ensure_index(progress=TqdmProgress())
@@ -294,7 +312,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[], max_file_size=f"{settings.max_file_mb}mb")
+                  footer_links=[], **launch_options(settings))
 
 
 def main() -> None:

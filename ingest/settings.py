@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
             "OpenAI-compatible endpoint that may write answer prose (optional)."),
     Setting("editor_password", "TOOLBOX_EDITOR_PASSWORD", None,
             "Enables the editor functions of the app when set."),
+    Setting("reader_password", "TOOLBOX_READER_PASSWORD", None,
+            "When set, the app asks every visitor for it (any user name) before anything else."),
     Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "TOOLBOX_PORT", 7860, "Port the app listens on."),
 )
@@ -69,6 +71,7 @@ class Settings:
     top_k: int
     llm_url: str | None
     editor_password: str | None
+    reader_password: str | None
     host: str
     port: int
 
