@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant.auth import FAILED_LOGIN_DELAY, LoginLimiter, same_secret
 from assistant.service import Assistant
+from ingest.diskfull import DiskFull, disk_full_explained
 from ingest.errors import FileProblem
 from ingest.pipeline import FileResult, IngestReport
 from ingest.progress import ProgressCallback, no_progress
@@ -94,7 +95,12 @@ def ingest_uploads(assistant: Assistant, uploads: list[str], supersedes: str = "
         if target.resolve().parent != folder:  # safe_name leaves no way out; checked anyway
             refused.append(FileResult(name, "failed", "file name refused"))
             continue
-        shutil.copyfile(upload, target)
+        try:
+            with disk_full_explained(folder, "keeping the uploaded files"):
+                shutil.copyfile(upload, target)
+        except DiskFull:
+            target.unlink(missing_ok=True)
+            raise
         kept.append(target)
     editions = {kept[0]: supersedes.strip()} if supersedes.strip() and len(kept) == 1 else None
     if supersedes.strip() and len(kept) != 1:

@@ -22,6 +22,7 @@ from ingest.chunk import (
     tool_source_id,
 )
 from ingest.discover import discover
+from ingest.diskfull import disk_full_explained
 from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
 from ingest.errors import FileProblem, ToolboxError
@@ -56,7 +57,7 @@ class Ingestor:
                supersedes: Mapping[Path, str] | None = None) -> IngestReport:
         """Index the files under `paths`; `supersedes` names editions for given files."""
         started = time.perf_counter()
-        with write_lock(self.lock_path):
+        with disk_full_explained(self._where, "the ingest"), write_lock(self.lock_path):
             swept = self.store.sweep_orphans()
             if swept:
                 log.warning("removed %d chunks an interrupted ingest left behind", swept)
@@ -92,7 +93,7 @@ class Ingestor:
 
     def remove(self, target: str) -> list[FileResult]:
         """Remove what a doc id, tool id or file path names; nothing matched raises."""
-        with write_lock(self.lock_path):
+        with disk_full_explained(self._where, "removing"), write_lock(self.lock_path):
             manifest = self.store.manifest()
             resolved = str(Path(target).resolve())
             matches = [r for r in manifest.values() if target in (r.doc_id, r.path)
@@ -214,6 +215,10 @@ class Ingestor:
             if stale:
                 self.store.update_mentions(stale)
         self.store.set_mentions_key(key)
+
+    @property
+    def _where(self) -> str:
+        return str(self.lock_path.parent) if self.lock_path else "the index's disk"
 
     def _done(self, result: FileResult) -> FileResult:
         done, total = self._files
