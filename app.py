@@ -271,6 +271,7 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         login_message = gr.Markdown()
     with gr.Column(visible=False) as editor_box:
         files = gr.File(label="Reports and tool files", file_count="multiple", type="filepath",
+                        elem_id="editor-files",
                         file_types=sorted(DOCUMENT_SUFFIXES | TOOL_SUFFIXES))
         supersedes = gr.Textbox(label="Supersedes (optional): id of the document this one file "
                                       "replaces; the old edition stays searchable on request")
