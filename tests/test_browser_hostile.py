@@ -143,6 +143,8 @@ def test_hostile_tool_document_and_question_are_shown_as_text(watched) -> None:
 def test_hostile_file_names_in_the_editor_tab_are_text(watched, hostile_app) -> None:
     page, events = watched
     page.get_by_role("tab", name="Ingest").click()
+    page.wait_for_selector("#editor-pw input", timeout=30_000)
+    assert not page.locator("#editor-files").is_visible()  # nothing to upload before login
     page.locator("#editor-pw input").fill(EDITOR)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_function("document.body.innerText.includes('hostile-heat-tool')",

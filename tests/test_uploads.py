@@ -21,6 +21,7 @@ from ingest.parse import parse_document
 from ingest.uploads import check_upload, safe_name
 
 from .conftest import write_pdf
+from .test_app import app_module  # noqa: F401  (the fixture)
 
 GOOD_MD = b"# Heat note\nShade and water in hot summers help older people.\n"
 
@@ -198,3 +199,26 @@ def test_uploads_land_under_the_data_dir_with_safe_names_and_bad_ones_are_refuse
         "uploads/evil.md", "uploads/img src-x onerror-alert(1).md", "uploads/guide.pdf",
         "uploads/bomb.pdf"}  # the bomb passed the type check; its reader refused it
     assert not (tmp_path / "evil.md").exists() and not list(tmp_path.glob("*.md"))
+
+
+def test_the_app_refuses_an_upload_over_the_size_limit_over_http(app_module, settings,  # noqa: F811
+                                                                  embedder) -> None:
+    import dataclasses
+
+    import httpx
+
+    from .test_app import _free_port
+
+    small = dataclasses.replace(settings, max_file_mb=1)
+    blocks = app_module.build_app(Assistant(small, embedder=embedder))
+    port = _free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                  quiet=True, footer_links=[], **app_module.launch_options(small))
+    try:
+        url = f"http://127.0.0.1:{port}/gradio_api/upload"
+        big = httpx.post(url, files={"files": ("big.md", b"a" * 1_500_000)})
+        assert big.status_code == 413, big.text
+        fine = httpx.post(url, files={"files": ("fine.md", b"# Fine\nShade.\n")})
+        assert fine.status_code == 200
+    finally:
+        blocks.close()
