@@ -9,6 +9,7 @@ to tell the editor that plainly instead of showing a database trace.
 from __future__ import annotations
 
 import errno
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,28 @@ def is_disk_full(err: BaseException) -> bool:
     return False
 
 
+# Chroma's embedded Rust core can hang the next write of the same process after SQLite reported
+# the disk full mid-transaction (seen in tests/test_diskfull.py, holding the GIL), so a write
+# that would not fit is refused before Chroma starts it. Stored size per chunk measured on the
+# 32 MB test disk: about 4x its text (full-text index, metadata) plus its vector twice.
+SPACE_FLOOR = 2_000_000
+
+
+def check_space(folder: Path | None, text_bytes: int, vector_bytes: int) -> None:
+    """Refuse a write that would not fit on the disk under `folder` (None: not ours to check)."""
+    if folder is None:
+        return
+    need = 4 * text_bytes + 2 * vector_bytes + SPACE_FLOOR
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise DiskFull(f"{folder}: the disk is full ({free / 1e6:.1f} MB free, about "
+                       f"{need / 1e6:.1f} MB needed); the ingest stopped. {_AFTER}")
+
+
+_AFTER = ("What was indexed before is intact and still served (nothing half-written is used). "
+          "Free some space there and run the same command again to complete it.")
+
+
 @contextmanager
 def disk_full_explained(where: Path | str, doing: str) -> Iterator[None]:
     """Turn a full disk during `doing` into one DiskFull sentence naming `where`."""
@@ -50,7 +73,4 @@ def disk_full_explained(where: Path | str, doing: str) -> Iterator[None]:
     except Exception as err:
         if not is_disk_full(err):
             raise
-        raise DiskFull(
-            f"{where}: the disk is full; {doing} stopped. What was indexed before is intact "
-            "and still served (nothing half-written is used). Free some space there and run "
-            "the same command again to complete it.") from err
+        raise DiskFull(f"{where}: the disk is full; {doing} stopped. {_AFTER}") from err

@@ -45,13 +45,14 @@ class Ingestor:
 
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
-                 lock_path: Path | None = None) -> None:
+                 lock_path: Path | None = None, space_dir: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.params = params
         self.max_file_bytes = max_file_bytes
         self.progress = progress
         self.lock_path = lock_path
+        self.space_dir = space_dir  # where an embedded store writes; None for a Chroma server
 
     def ingest(self, paths: Sequence[Path], remove_missing: bool = False,
                supersedes: Mapping[Path, str] | None = None) -> IngestReport:
@@ -63,7 +64,7 @@ class Ingestor:
                 log.warning("removed %d chunks an interrupted ingest left behind", swept)
             files, results = discover(paths)
             self._files = (0, len(files))
-            writer = Writer(self.store, self.embedder, self.progress)
+            writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir)
             self._fresh: set[str] = set()  # documents chunked with this run's tools
             try:
                 results += self._ingest_all(paths, files, remove_missing, supersedes, writer)
