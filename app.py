@@ -25,6 +25,7 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant import browse, chat, report, workbench  # noqa: E402
+from assistant.auth import TooManyLogins, launch_options  # noqa: E402
 from assistant.documents import DocumentFiles, routes  # noqa: E402
 from assistant.editor import (  # noqa: E402
     REPORT_HEADERS,
@@ -38,7 +39,7 @@ from assistant.editor import (  # noqa: E402
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.export import to_markdown  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
-from assistant.labels import FIELDS, TEXTS, texts, value_label  # noqa: E402
+from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
     CSS,
     answer_markdown,
@@ -57,15 +58,11 @@ from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # n
 
 log = logging.getLogger("toolbox.app")
 
-EXAMPLES = [
-    "How do we start a heat action plan?",
-    "Wo finde ich eine Starkregengefahrenkarte für unsere Gemeinde?",
-    "free tools in English for drought monitoring",
-    "Our town flooded last summer, what now?",
-]
 BUILTIN_TOOLS = "built-in benchmark: tools"
 BUILTIN_PASSAGES = "built-in benchmark: passages"
 UPLOAD = "upload a BEIR zip"
+
+
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
@@ -314,8 +311,11 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         return html.escape(status.summary()), status_rows(status)
 
     def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
-        if not gate.login(request.session_hash, password):
-            return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        try:
+            if not gate.login(request.session_hash, password, _client(request)):
+                return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+        except TooManyLogins as err:
+            return gr.update(), gr.update(), f"{err}.", "", gr.update()
         summary, rows = status_view()
         return gr.update(visible=False), gr.update(visible=True), "", summary, rows
 
@@ -351,6 +351,7 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         login_message = gr.Markdown()
     with gr.Column(visible=False) as editor_box:
         files = gr.File(label="Reports and tool files", file_count="multiple", type="filepath",
+                        elem_id="editor-files",
                         file_types=sorted(DOCUMENT_SUFFIXES | TOOL_SUFFIXES))
         supersedes = gr.Textbox(label="Supersedes (optional): id of the document this one file "
                                       "replaces; the old edition stays searchable on request")
@@ -369,6 +370,11 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     return {"login": login, "ingest": ingest, "refresh": refresh}
 
 
+def _client(request: gr.Request) -> str | None:
+    """The client's address, which failed logins are counted by."""
+    return request.client.host if request.client else None
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     assistant = Assistant(settings)
     report = assistant.ensure_index(progress=TqdmProgress())
@@ -378,8 +384,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  app_kwargs={"routes": blocks.document_routes}, footer_links=[],
-                  max_file_size=f"{settings.max_file_mb}mb")
+                  footer_links=[], **launch_options(settings, blocks.document_routes))
 
 
 def main() -> None:

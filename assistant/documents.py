@@ -58,6 +58,8 @@ def routes(files: DocumentFiles) -> list[Route]:
     """GET /documents/<doc id>.pdf for the app (mounted with Gradio's `app_kwargs`): the PDF,
     shown inline so a link's #page=N opens that page."""
     def document(request: Request) -> Response:
+        if not signed_in(request):
+            return PlainTextResponse("Not authenticated.", status_code=401)
         path = files.path(request.path_params["name"])
         if path is None:
             return PlainTextResponse("No such document.", status_code=404)
@@ -65,3 +67,16 @@ def routes(files: DocumentFiles) -> list[Route]:
                             headers={"Content-Disposition": "inline",
                                      "X-Content-Type-Options": "nosniff"})
     return [Route(f"{ROUTE}/{{name}}", document, methods=["GET", "HEAD"])]
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the reader gate (TOOLBOX_READER_PASSWORD) lets this request through. Routes
+    mounted beside Gradio's are outside its login check, so this asks the same session table
+    Gradio's own `get_current_user` does: no auth configured, or a cookie naming a session."""
+    app = request.app
+    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+        return True
+    cookie_id = getattr(app, "cookie_id", "")
+    token = (request.cookies.get(f"access-token-{cookie_id}")
+             or request.cookies.get(f"access-token-unsecure-{cookie_id}"))
+    return token is not None and token in getattr(app, "tokens", {})

@@ -107,3 +107,11 @@ def chip_label(chip: str, language: str, inferred: bool = False) -> str:
     field = FIELDS.get(language, FIELDS["en"]).get(name, name)
     label = f"{field}: {value_label(value, language)}"
     return f"{label} ({texts(language)['from_question']})" if inferred else label
+
+# The Ask tab's example questions: one of each kind staff ask (English and German).
+EXAMPLES = [
+    "How do we start a heat action plan?",
+    "Wo finde ich eine Starkregengefahrenkarte für unsere Gemeinde?",
+    "free tools in English for drought monitoring",
+    "Our town flooded last summer, what now?",
+]

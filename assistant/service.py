@@ -62,7 +62,8 @@ class Assistant:
         return Ingestor(self.store, self.embedder,
                         ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap),
                         self.settings.max_file_mb * 1_000_000, progress=progress,
-                        lock_path=self.settings.data_dir / "write.lock")
+                        lock_path=self.settings.data_dir / "write.lock",
+                        space_dir=None if self.settings.chroma_url else self.settings.data_dir)
 
     def ingest(self, paths: list[Path], remove_missing: bool = False,
                progress: ProgressCallback = no_progress,

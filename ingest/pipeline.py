@@ -22,6 +22,7 @@ from ingest.chunk import (
     tool_source_id,
 )
 from ingest.discover import discover
+from ingest.diskfull import disk_full_explained
 from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
 from ingest.errors import FileProblem, IngestInterrupted, StoreUnavailable, ToolboxError
@@ -44,25 +45,26 @@ class Ingestor:
 
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
-                 lock_path: Path | None = None) -> None:
+                 lock_path: Path | None = None, space_dir: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.params = params
         self.max_file_bytes = max_file_bytes
         self.progress = progress
         self.lock_path = lock_path
+        self.space_dir = space_dir  # where an embedded store writes; None for a Chroma server
 
     def ingest(self, paths: Sequence[Path], remove_missing: bool = False,
                supersedes: Mapping[Path, str] | None = None) -> IngestReport:
         """Index the files under `paths`; `supersedes` names editions for given files."""
         started = time.perf_counter()
-        with write_lock(self.lock_path):
+        with disk_full_explained(self._where, "the ingest"), write_lock(self.lock_path):
             swept = self.store.sweep_orphans()
             if swept:
                 log.warning("removed %d chunks an interrupted ingest left behind", swept)
             files, results = discover(paths)
             self._files = (0, len(files))
-            writer = Writer(self.store, self.embedder, self.progress)
+            writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir)
             self._fresh: set[str] = set()  # documents chunked with this run's tools
             self._reached: set[str] = set()  # files with a result (written or not)
             try:
@@ -99,7 +101,7 @@ class Ingestor:
 
     def remove(self, target: str) -> list[FileResult]:
         """Remove what a doc id, tool id or file path names; nothing matched raises."""
-        with write_lock(self.lock_path):
+        with disk_full_explained(self._where, "removing"), write_lock(self.lock_path):
             manifest = self.store.manifest()
             resolved = str(Path(target).resolve())
             matches = [r for r in manifest.values() if target in (r.doc_id, r.path)
@@ -221,6 +223,10 @@ class Ingestor:
             if stale:
                 self.store.update_mentions(stale)
         self.store.set_mentions_key(key)
+
+    @property
+    def _where(self) -> str:
+        return str(self.lock_path.parent) if self.lock_path else "the index's disk"
 
     def _done(self, result: FileResult) -> FileResult:
         self._reached.add(result.path)

@@ -52,6 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Bearer token for the LLM endpoint, when it needs one."),
     Setting("editor_password", "TOOLBOX_EDITOR_PASSWORD", None,
             "Enables the editor functions of the app when set."),
+    Setting("reader_password", "TOOLBOX_READER_PASSWORD", None,
+            "When set, the app asks every visitor for it (any user name) before anything else."),
     Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "TOOLBOX_PORT", 7860, "Port the app listens on."),
 )
@@ -79,6 +81,7 @@ class Settings:
     llm_timeout: float
     llm_api_key: str | None
     editor_password: str | None
+    reader_password: str | None
     host: str
     port: int
 

@@ -13,10 +13,12 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
 from ingest.chunk import embedding_text
+from ingest.diskfull import check_space
 from ingest.embed import Embedder
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.records import Chunk
@@ -35,8 +37,10 @@ class Writer:
     """Progress events are sent from the caller's thread only (UI callbacks may need that)."""
 
     def __init__(self, store: Store, embedder: Embedder,
-                 progress: ProgressCallback = no_progress, group: int = GROUP) -> None:
+                 progress: ProgressCallback = no_progress, group: int = GROUP,
+                 space_dir: Path | None = None) -> None:
         self.store = store
+        self.space_dir = space_dir  # the disk the store writes to, checked before each group
         self.embedder = embedder
         self.progress = progress
         self.group = group
@@ -105,6 +109,8 @@ class Writer:
             with self._lock:
                 self.embedded += len(parts[-1])
         vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "f4")
+        check_space(self.space_dir, sum(len(c.text.encode()) for _, cs in group for c in cs),
+                    vectors.nbytes)
         log.info("writing %d sources (%d chunks)", len(group), len(texts))
         self.store.replace_sources(group, vectors)
         with self._lock:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from pypdf import PageObject, PdfReader
+from pypdf.errors import LimitReachedError
 
 from ingest.errors import FileProblem
 from ingest.readers.common import doc_id_for, document_tags, first_line, keyword_tags
@@ -65,6 +66,9 @@ class PdfPages(Sequence[Page]):
             if not plain.strip() or not _draws_rules(page):
                 return plain
             return with_tables(plain, page.extract_text(extraction_mode="layout") or "")
+        except LimitReachedError as err:  # pypdf's bounds on decompression and parsing
+            raise FileProblem(self._path, f"page {index + 1}: refused, a stream expands past "
+                                          f"safe limits (decompression bomb?): {err}") from None
         except Exception as err:  # pypdf raises many types on damaged pages
             raise FileProblem(self._path, f"page {index + 1}: cannot extract text "
                                           f"({err.__class__.__name__}: {err})") from None
@@ -95,6 +99,9 @@ def read_pdf(path: Path) -> Document:
         lang = str(root.get("/Lang", "") or "")
     except FileProblem:
         raise
+    except LimitReachedError as err:
+        raise FileProblem(path, f"refused, the PDF's structure exceeds safe limits: {err}"
+                          ) from None
     except Exception as err:  # pypdf raises many types on damaged files
         raise FileProblem(path, f"not a readable PDF ({err.__class__.__name__}: {err})") from None
     if count == 0:
