@@ -3,8 +3,9 @@
 Grouping fills the embedder's batches (many small tool records and short documents). A full
 group is embedded and written by one background thread while the caller goes on reading and
 chunking the next files (pypdf is pure Python; torch releases the GIL while it computes), so
-ingest costs little more than embedding alone. One group in flight and one filling keep memory
-flat over large folders, and an interrupted run loses at most those two.
+ingest costs little more than embedding alone. With a multilingual encoder each step is embedded
+by both, one after the other (each already keeps both cores busy). One group in flight and one
+filling keep memory flat over large folders, and an interrupted run loses at most those two.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +22,7 @@ from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.records import Chunk
-from ingest.store import SourceRecord, Store
+from ingest.store import Field, SourceRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,19 @@ class Writer:
     """Progress events are sent from the caller's thread only (UI callbacks may need that)."""
 
     def __init__(self, store: Store, embedder: Embedder,
-                 progress: ProgressCallback = no_progress, group: int = GROUP) -> None:
+                 progress: ProgressCallback = no_progress, group: int = GROUP,
+                 multilingual: Any = None, carry: Store | None = None,
+                 carried: frozenset[Field] = frozenset()) -> None:
+        """Args:
+            multilingual: the second encoder (ingest/embed_multilingual.py); the store must
+                have a place for its vectors exactly when it is given.
+            carry, carried: a store whose vectors of the `carried` fields are copied instead of
+                computed (reindex: the encoder of that field did not change).
+        """
         self.store = store
         self.embedder = embedder
+        self.multilingual = multilingual
+        self.carry, self.carried = carry, carried
         self.progress = progress
         self.group = group
         self._pending: Group = []
@@ -90,13 +102,31 @@ class Writer:
         self.progress(ProgressEvent("chunks", done, max(self.queued, self.expected)))
 
     def _write(self, group: Group) -> None:
-        texts = [embedding_text(c) for _, chunks in group for c in chunks]
-        parts = []
+        chunks = [c for _, source_chunks in group for c in source_chunks]
+        texts = [embedding_text(c) for c in chunks]
+        parts, across = [], []
         for start in range(0, len(texts), _STEP):
-            parts.append(self.embedder.embed_documents(texts[start:start + _STEP]))
+            step = slice(start, start + _STEP)
+            parts.append(self._embed("dense", self.embedder, chunks[step], texts[step]))
+            if self.multilingual is not None:
+                across.append(self._embed("multilingual", self.multilingual, chunks[step],
+                                          texts[step]))
             with self._lock:
                 self.embedded += len(parts[-1])
         vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "f4")
+        multilingual = None
+        if self.multilingual is not None:
+            multilingual = np.concatenate(across) if across else \
+                np.zeros((0, self.multilingual.dim), "f4")
         log.info("writing %d sources (%d chunks)", len(group), len(texts))
-        self.store.replace_sources(group, vectors)
+        self.store.replace_sources(group, vectors, multilingual)
         log.info("committed %d sources: %s", len(group), ", ".join(r.source_id for r, _ in group))
+
+    def _embed(self, field: Field, encoder: Any, chunks: list[Chunk],
+               texts: list[str]) -> np.ndarray:
+        if self.carry is not None and field in self.carried:
+            try:
+                return self.carry.embeddings([c.chunk_id for c in chunks], field)
+            except Exception as err:  # e.g. chromadb's "Nothing found on disk" after a kill
+                log.warning("cannot copy %s vectors (%s); embedding them again", field, err)
+        return np.asarray(encoder.embed_documents(texts), dtype=np.float32)
