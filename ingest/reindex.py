@@ -62,12 +62,13 @@ def reindex(settings: Settings, embedder: Embedder,
         old_generation = live_generation(client, settings.collection)
         old = Store(client, settings.collection, None, generation=old_generation)
         spec = index_spec(embedder, multilingual, old.spec.chunk_size, old.spec.chunk_overlap)
-        carried = frozenset(field for field, same in (
-            ("dense", (old.spec.model, old.spec.dim) == (spec.model, spec.dim)),
-            ("multilingual", bool(spec.multilingual_model) and (
+        same: dict[Field, bool] = {
+            "dense": (old.spec.model, old.spec.dim) == (spec.model, spec.dim),
+            "multilingual": bool(spec.multilingual_model) and (
                 old.spec.multilingual_model, old.spec.multilingual_dim) == (
-                spec.multilingual_model, spec.multilingual_dim)),
-        ) if same)
+                spec.multilingual_model, spec.multilingual_dim),
+        }
+        carried = frozenset(field for field, kept in same.items() if kept)
         target = old_generation + 1
         try:
             new = Store(client, settings.collection, spec, generation=target)

@@ -50,8 +50,13 @@ class IndexSpec:
 
 
 class Encoder(Protocol):
-    identity: str
-    dim: int
+    """What the spec needs of an embedder."""
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
 
 def index_spec(embedder: Encoder, multilingual: Encoder | None, chunk_size: int,
