@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense k-NN in Chroma and BM25 over the same chunks, fused by reciprocal rank.
+"""Hybrid retrieval: BM25 and dense k-NN in Chroma (by the English model and, in its own
+collection, by the multilingual encoder) over the same chunks, fused by weighted reciprocal rank.
 
 Two things come back for a question: the chunks that answer it (passages to cite) and, per
 signal, every tool ordered by how well its own description matches. Tools are few (hundreds,
-not the 100k chunks documents bring), so their vectors live in memory and each tool is scored
-exactly, instead of hoping it surfaces among the nearest chunks.
+not the 100k chunks documents bring), so their vectors (both encoders', read from the store)
+live in memory and each tool is scored exactly, instead of hoping it surfaces among the nearest
+chunks.
 
 The in-memory side (chunk table, BM25, filter masks, tool records and vectors) is a snapshot of
 the store, rebuilt when the store's revision moves, so several app instances on one Chroma
@@ -77,7 +79,8 @@ class Snapshot:
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
-        ranks the tools once more; None to go without."""
+        ranks the chunks (when the store keeps its vectors) and the tools once more; None to go
+        without."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
