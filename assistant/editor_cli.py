@@ -48,7 +48,7 @@ def add_editor_commands(commands: Any) -> None:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.service import Assistant, open_store
+    from assistant.service import Assistant
     from ingest.embed import Embedder
     from ingest.generations import drop_all
     from ingest.progress import TqdmProgress
@@ -60,7 +60,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     embedder = Embedder(settings.embed_model)
     if args.rebuild:
         drop_all(connect(settings), settings.collection)
-    assistant = Assistant(settings, embedder=embedder, store=open_store(settings, embedder))
+    assistant = Assistant(settings, embedder=embedder)
     bars = TqdmProgress(enabled=_show_progress(args))
     editions = {args.paths[0]: args.supersedes} if args.supersedes else None
     try:

@@ -82,7 +82,7 @@ for _name, _help, _options in (
      pipeline.Options(mode="bm25")),
     ("dense", "dense only (embedding k-NN; glossary translation, inferred filters)",
      pipeline.Options(mode="dense")),
-    ("hybrid", "BM25 and dense fused by reciprocal rank: what the assistant uses",
+    ("hybrid", "BM25 and both dense encoders fused by reciprocal rank: what the assistant uses",
      pipeline.Options()),
     ("hybrid-no-expansion", "hybrid without the glossary translation of the query",
      pipeline.Options(expansion=False)),
@@ -90,6 +90,12 @@ for _name, _help, _options in (
      pipeline.Options(intent=False)),
     ("hybrid-plain", "hybrid without expansion and without inferred filters",
      pipeline.Options(expansion=False, intent=False)),
+    ("dense-english", "dense by the English model only (German questions: their translation)",
+     pipeline.Options(mode="dense", signals=frozenset({"dense"}))),
+    ("dense-multilingual", "dense by the multilingual encoder only",
+     pipeline.Options(mode="dense", signals=frozenset({"dense_multilingual"}))),
+    ("hybrid-no-multilingual", "hybrid without the multilingual encoder (BM25 and English dense)",
+     pipeline.Options(signals=frozenset({"bm25", "dense"}))),
 ):
     register(_name, _help, *_pipeline(_options))
 DEFAULT_RETRIEVERS = ("bm25", "dense", "hybrid")

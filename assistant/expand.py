@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.text import STOPWORDS, detect_language, stem, words
+from ingest.text import STOPWORDS, language_score, stem, words
 
 GLOSSARY = Path(__file__).with_name("glossary_de_en.tsv")
 _MAX_PHRASE = 3
@@ -54,6 +54,23 @@ class Glossary:
                     if german and english:
                         pairs.append((german, [e.strip() for e in english.split("|") if e.strip()]))
         return cls(pairs)
+
+    def language_of(self, text: str) -> str:
+        """`de` or `en`: function words and umlauts (ingest.text.language_score) plus one vote
+        per content word the glossary knows in one language only; English when unsure.
+
+        Short keyword questions ('starkregen karte', 'hochwasser vorhersage europa') have no
+        function words and often no umlauts, and were taken for English: they then got no
+        translation at all. The glossary's 2,295 terms (and German compounds by their parts)
+        are a domain lexicon for both languages.
+        """
+        german = english = 0
+        for token in (w for w in words(text) if w not in STOPWORDS and "-" not in w):
+            is_german = (stem(token, "de"),) in self._de or self._split(token) is not None
+            is_english = (stem(token, "en"),) in self._en
+            german += is_german and not is_english
+            english += is_english and not is_german
+        return "de" if language_score(text) + german - english > 0 else "en"
 
     def translate(self, text: str, language: str) -> list[str]:
         """Other-language equivalents of the terms in `text`, in order of appearance."""
@@ -112,7 +129,7 @@ def default_glossary() -> Glossary:
 def expand(query: str, glossary: Glossary | None = None) -> Expansion:
     if glossary is None:
         return _expand_default(query)
-    language = detect_language(query)
+    language = glossary.language_of(query)
     return Expansion(language, tuple(glossary.translate(query, language)))
 
 

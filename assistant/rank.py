@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.filters import Filters
+from assistant.fusion import fusion_weights
 from assistant.glossary import hazards_in, phases_in
 from ingest.records import Hit, Retrieval, Tool
 from ingest.text import analyze, words
 
 RRF_K = 60
-SIGNAL_WEIGHTS = {"bm25": 1.0, "dense": 1.0, "passages": 1.0}
 FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
 
@@ -45,14 +45,15 @@ def rank_tools(query: str, retrieval: Retrieval, tools: dict[str, Tool], filters
                 evidence.setdefault(tool_id, []).append(hit)
                 passage_rank.setdefault(tool_id, rank)
     scores: dict[str, float] = {}
+    weights = fusion_weights(retrieval.language)
     for signal, ranking in retrieval.tool_rankings.items():
-        weight = SIGNAL_WEIGHTS.get(signal, 1.0)
+        weight = weights.get(signal, 1.0)
         for rank, tool_id in enumerate(ranking, start=1):
             scores[tool_id] = scores.get(tool_id, 0.0) + weight / (RRF_K + rank)
     # A passage counts at its rank among all chunks, tool descriptions included: in a small
     # knowledge base every passage is "found", but only a good one outranks the descriptions.
     for tool_id, rank in passage_rank.items():
-        scores[tool_id] = scores.get(tool_id, 0.0) + SIGNAL_WEIGHTS["passages"] / (RRF_K + rank)
+        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (RRF_K + rank)
     if facets:
         for tool_id in scores:
             if tool_id in tools:

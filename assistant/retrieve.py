@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense k-NN in Chroma and BM25 over the same chunks, fused by reciprocal rank.
+"""Hybrid retrieval: BM25 and dense k-NN in Chroma (by the English model and, in its own
+collection, by the multilingual encoder) over the same chunks, fused by weighted reciprocal rank.
 
 Two things come back for a question: the chunks that answer it (passages to cite) and, per
 signal, every tool ordered by how well its own description matches. Tools are few (hundreds,
-not the 100k chunks documents bring), so their vectors live in memory and each tool is scored
-exactly, instead of hoping it surfaces among the nearest chunks.
+not the 100k chunks documents bring), so their vectors (both encoders', read from the store)
+live in memory and each tool is scored exactly, instead of hoping it surfaces among the nearest
+chunks.
 
 The in-memory side (chunk table, BM25, filter masks, tool records and vectors) is a snapshot of
 the store, rebuilt when the store's revision moves, so several app instances on one Chroma
@@ -21,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from assistant.filters import FilterMasks, Filters
-from assistant.search import Mode
+from assistant.fusion import fusion_weights
+from assistant.search import SIGNALS, Mode
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.records import Chunk, Hit, Retrieval, Tool
-from ingest.store import Store
+from ingest.store import Field, Store
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +68,8 @@ class Snapshot:
             lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
             tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
-            # Few and fast to embed (about 1 s for a hundred tools), so kept in memory only.
-            tool_vectors_multilingual=None if multilingual is None else
-            multilingual.embed_documents([embedding_text(chunks[i]) for i in tool_positions]),
+            tool_vectors_multilingual=None if multilingual is None else _tool_vectors(
+                store, multilingual, [chunks[i] for i in tool_positions], "multilingual"),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)
@@ -77,7 +79,8 @@ class Snapshot:
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
-        ranks the tools once more; None to go without."""
+        ranks the chunks (when the store keeps its vectors) and the tools once more; None to go
+        without."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
@@ -109,60 +112,77 @@ class Retriever:
 
     def retrieve(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                  k: int = CANDIDATES, lexical_text: str | None = None,
-                 translated_text: str | None = None, language: str = "en") -> Retrieval:
+                 translated_text: str | None = None, language: str = "en",
+                 signals: frozenset[str] | None = None) -> Retrieval:
         """Chunks and tool rankings for the query.
 
         Args:
             lexical_text: what BM25 scores instead of the query (the query with translations).
-            translated_text: the query in the embedding model's language, when it differs; its
-                vector ranks the tools instead of the untranslated query's (an English-only
-                model places a German question almost at random: measured on the built-in
-                benchmark, German tool nDCG@10 rose from 0.707 to 0.727 without it).
-            language: the query's language.
+            translated_text: the query's terms in the embedding model's language, when it
+                differs; the English model embeds the query with them appended.
+            language: the query's language; it sets the fusion weights (assistant/fusion.py).
+            signals: which of SIGNALS to use; by default those of `mode`.
         """
         snapshot = self.snapshot
         mask = snapshot.masks.mask(filters)
+        wanted = SIGNALS[mode] if signals is None else signals
         chunk_rankings: dict[str, list[int]] = {}
         tool_scores: dict[str, np.ndarray] = {}
-        if mode in ("hybrid", "bm25"):
+        if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
             tool_scores["bm25"] = scores[snapshot.tool_positions]
-        if mode in ("hybrid", "dense"):
-            if translated_text:  # both in one forward pass; the calls below hit the cache
-                self.embedder.embed_queries([query, translated_text])
-            vector = self.embedder.embed_query(query)
-            nearest = self.store.nearest(vector, k, filters.where(snapshot.masks.any_superseded))
-            chunk_rankings["dense"] = [snapshot.position[cid] for cid, _ in nearest
-                                       if cid in snapshot.position]
+        where = filters.where(snapshot.masks.any_superseded)
+        if "dense" in wanted:
+            foreign = language != "en" and not self.embedder.multilingual and translated_text
+            # One vector per question ranks chunks and tools. An English-only model gets a
+            # German question with its glossary translation appended: the English terms carry
+            # the meaning, the German words still meet German tool names and guides. Measured
+            # on the built-in benchmark (German questions, nDCG@10), against the translation
+            # alone: tools 0.738 -> 0.756, passages 0.483 -> 0.557, and as good as embedding
+            # the question and the translation apart, for one embedding instead of two.
+            vector = self.embedder.embed_query(f"{query} {translated_text}" if foreign
+                                               else query)
+            chunk_rankings["dense"] = self._nearest(snapshot, vector, k, where, "dense")
             if len(snapshot.tool_positions):
-                foreign = language != "en" and not self.embedder.multilingual
-                if not (foreign and translated_text):
-                    tool_scores["dense"] = snapshot.tool_vectors @ vector
-                if translated_text:
-                    translated = self.embedder.embed_query(translated_text)
-                    tool_scores["dense_translated"] = snapshot.tool_vectors @ translated
-                if snapshot.tool_vectors_multilingual is not None and self.multilingual:
-                    across = self.multilingual.embed_query(query)
-                    tool_scores["dense_multilingual"] = snapshot.tool_vectors_multilingual @ across
+                tool_scores["dense"] = snapshot.tool_vectors @ vector
+        if "dense_multilingual" in wanted and self.multilingual is not None:
+            across = self.multilingual.embed_query(query)
+            if self.store.has_multilingual:
+                chunk_rankings["dense_multilingual"] = self._nearest(snapshot, across, k, where,
+                                                                     "multilingual")
+            if snapshot.tool_vectors_multilingual is not None and len(snapshot.tool_positions):
+                tool_scores["dense_multilingual"] = snapshot.tool_vectors_multilingual @ across
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
+        weights = fusion_weights(language)
         return Retrieval(
-            hits=_fuse(snapshot.chunks, chunk_rankings),
+            hits=_fuse(snapshot.chunks, chunk_rankings, weights),
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
+            language=language,
         )
 
+    def _nearest(self, snapshot: Snapshot, vector: np.ndarray, k: int,
+                 where: dict[str, Any] | None, field: Field) -> list[int]:
+        """Positions in the snapshot of the k nearest chunks by one encoder's vectors."""
+        nearest = self.store.nearest(vector, k, where, field)
+        return [snapshot.position[cid] for cid, _ in nearest if cid in snapshot.position]
 
-def _tool_vectors(store: Store, embedder: Embedder, tool_chunks: list[Chunk]) -> np.ndarray:
-    """The tools' stored vectors; embedded afresh when Chroma cannot give them back.
+
+def _tool_vectors(store: Store, embedder: Any, tool_chunks: list[Chunk],
+                  field: Field = "dense") -> np.ndarray:
+    """The tools' stored vectors; embedded afresh when Chroma cannot give them back (or the
+    index keeps no vectors of that encoder).
 
     After a process was killed mid-write, Chroma can answer `get(include=embeddings)` with
     "Error creating hnsw segment reader: Nothing found on disk" until its index is flushed
     again (seen with chromadb 1.5); the vectors are a function of text and model, so
     recomputing the few tool vectors is exact.
     """
+    if field == "multilingual" and not store.has_multilingual:
+        return embedder.embed_documents([embedding_text(c) for c in tool_chunks])
     try:
-        return store.embeddings([c.chunk_id for c in tool_chunks])
+        return store.embeddings([c.chunk_id for c in tool_chunks], field)
     except Exception as err:  # chromadb raises its own InternalError here
         log.warning("tool vectors unreadable from the store (%s); embedding them again", err)
         return embedder.embed_documents([embedding_text(c) for c in tool_chunks])
@@ -180,13 +200,15 @@ def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | Non
     return [chunks[snapshot.tool_positions[i]].tool_ids[0] for i in order]
 
 
-def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]]) -> list[Hit]:
-    """Reciprocal rank fusion: robust to the signals' incomparable score scales."""
+def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]],
+          weights: dict[str, float] | None = None) -> list[Hit]:
+    """Weighted reciprocal rank fusion: robust to the signals' incomparable score scales."""
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
     for signal, positions in rankings.items():
+        weight = (weights or {}).get(signal, 1.0)
         for rank, position in enumerate(positions, start=1):
-            scores[position] = scores.get(position, 0.0) + 1.0 / (RRF_K + rank)
+            scores[position] = scores.get(position, 0.0) + weight / (RRF_K + rank)
             ranks.setdefault(position, {})[signal] = rank
     order = sorted(scores, key=lambda p: (-scores[p], p))
     return [Hit(chunk=chunks[p], score=scores[p], ranks=ranks[p]) for p in order]

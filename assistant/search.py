@@ -20,6 +20,12 @@ if TYPE_CHECKING:  # the retriever pulls in torch and chromadb; evaluation impor
     from assistant.retrieve import Retriever
 
 Mode = Literal["hybrid", "bm25", "dense"]
+# The signals each mode uses: lexical, the English model, the multilingual encoder.
+SIGNALS: dict[str, frozenset[str]] = {
+    "hybrid": frozenset({"bm25", "dense", "dense_multilingual"}),
+    "bm25": frozenset({"bm25"}),
+    "dense": frozenset({"dense", "dense_multilingual"}),
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Options:
     mode: Mode = "hybrid"
     expansion: bool = True  # glossary translation of the query's terms
     intent: bool = True  # filters and facets inferred from the query
+    signals: frozenset[str] | None = None  # a subset of SIGNALS' names; None: the mode's
 
 
 def search(retriever: Retriever, query: str, filters: Filters = Filters(),
@@ -51,7 +58,8 @@ def search(retriever: Retriever, query: str, filters: Filters = Filters(),
         if language != "en" and expanded.translations:
             translated_text = " ".join(expanded.translations)
     retrieval = retriever.retrieve(query, effective, options.mode, lexical_text=lexical_text,
-                                   translated_text=translated_text, language=language)
+                                   translated_text=translated_text, language=language,
+                                   signals=options.signals)
     tools = rank_tools(query, retrieval, retriever.snapshot.tools, effective, top_k,
                        facets=intent.facets)
     return retrieval, tools, intent

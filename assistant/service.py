@@ -31,7 +31,7 @@ from ingest.progress import ProgressCallback, no_progress
 from ingest.records import Retrieval
 from ingest.settings import Settings
 from ingest.status import IndexStatus
-from ingest.store import IndexSpec, Store
+from ingest.store import Encoder, Store, index_spec
 from ingest.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,13 @@ class EmptyQuestion(ToolboxError):
     """The question has no words to search for."""
 
 
-def open_store(settings: Settings, embedder: Embedder) -> Store:
-    spec = IndexSpec(embedder.identity, embedder.dim, settings.chunk_size, settings.chunk_overlap)
+def open_store(settings: Settings, embedder: Embedder,
+               multilingual: Encoder | None = None) -> Store:
+    """The live index, checked against both encoders (the multilingual one by default as
+    TOOLBOX_MULTILINGUAL_MODEL names it)."""
+    if multilingual is None:
+        multilingual = make_multilingual_embedder(settings.multilingual_model)
+    spec = index_spec(embedder, multilingual, settings.chunk_size, settings.chunk_overlap)
     return Store.open(settings, spec)
 
 
@@ -53,8 +58,8 @@ class Assistant:
                  store: Store | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embed_model)
-        self.store = store or open_store(settings, self.embedder)
         self.multilingual = make_multilingual_embedder(settings.multilingual_model)
+        self.store = store or open_store(settings, self.embedder, self.multilingual)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual)
         self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
 
@@ -63,7 +68,8 @@ class Assistant:
                         ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap),
                         self.settings.max_file_mb * 1_000_000, progress=progress,
                         lock_path=self.settings.data_dir / "write.lock",
-                        space_dir=None if self.settings.chroma_url else self.settings.data_dir)
+                        space_dir=None if self.settings.chroma_url else self.settings.data_dir,
+                        multilingual=self.multilingual if self.store.has_multilingual else None)
 
     def ingest(self, paths: list[Path], remove_missing: bool = False,
                progress: ProgressCallback = no_progress,

@@ -121,8 +121,12 @@ def run(loaded: Loaded, embedder: Embedder, knowledge_base: Callable[[], Retriev
 def _evaluate(dataset: Dataset, target: str, names: Sequence[str], retriever: Retriever,
               embedder: Embedder, progress: Progress | None) -> Evaluation:
     runners = {name: runner_for(name, retriever, target) for name in names}
-    return evaluate(dataset, target, runners, before_each=embedder.clear_cache,
-                    progress=progress)
+
+    def uncached() -> None:  # every retriever pays for its own query embeddings
+        embedder.clear_cache()
+        if retriever.multilingual is not None:
+            retriever.multilingual.clear_cache()
+    return evaluate(dataset, target, runners, before_each=uncached, progress=progress)
 
 
 def known_pages(retriever: Retriever) -> set[str]:

@@ -2,7 +2,8 @@
 re-ingest of the unchanged corpus, and a 300-page PDF (time and peak RSS of a real CLI run).
 
 Each round ingests the corpus into a fresh store, then embeds the very chunks it wrote with
-nothing else (the floor), then ingests again unchanged. Figures are medians over rounds.
+nothing else (the floor: by the English and the multilingual encoder, as ingest does), then
+ingests again unchanged. Figures are medians over rounds.
 
     python benchmarks/ingest.py [--rounds 3] [--pages 300]
 """
@@ -52,6 +53,8 @@ def main() -> None:
         chunk_counts.append(len(texts))
         started = time.perf_counter()
         embedder.embed_documents(texts)
+        if assistant.multilingual is not None and assistant.store.has_multilingual:
+            assistant.multilingual.embed_documents(texts)
         floor_s.append(time.perf_counter() - started)
         started = time.perf_counter()
         assistant.ingest([CORPUS])
@@ -62,7 +65,8 @@ def main() -> None:
     ratio, share = floor / ingest, again / ingest
     print(f"shipped corpus: {chunks} chunks, {args.rounds} rounds (medians); cache {CACHE}")
     print(f"ingest      {ingest:6.2f} s   {chunks / ingest:7.1f} chunks/s")
-    print(f"floor       {floor:6.2f} s   {chunks / floor:7.1f} chunks/s  (embedding only)")
+    print(f"floor       {floor:6.2f} s   {chunks / floor:7.1f} chunks/s  (embedding only, "
+          "by every encoder the index keeps)")
     print(f"throughput ratio ingest/floor {ratio:.2f}  (bar >= {THROUGHPUT_BAR}: "
           f"{_verdict(ratio >= THROUGHPUT_BAR)})")
     print(f"re-ingest unchanged {again:6.2f} s = {100 * share:.1f} % of first ingest  "

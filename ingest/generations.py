@@ -2,8 +2,9 @@
 and a pointer record says which generation is live.
 
 `reindex` fills generation N+1 while N keeps serving, then moves the pointer and drops N.
-Generation 0 uses the plain names (`toolbox`, `toolbox-manifest`), so an index built before
-generations existed is simply generation 0. The pointer is the metadata of `<name>-pointer`.
+Generation 0 uses the plain names (`toolbox`, `toolbox-manifest`, `toolbox-multilingual`), so an
+index built before generations existed is simply generation 0. The pointer is the metadata of
+`<name>-pointer`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ def collection_names(name: str, generation: int) -> tuple[str, str]:
     """(chunks, manifest) collection names of one generation."""
     base = name if generation == 0 else f"{name}-g{generation}"
     return base, f"{base}-manifest"
+
+
+def multilingual_name(name: str, generation: int) -> str:
+    """The collection of one generation's multilingual vectors (when the index has them)."""
+    return f"{collection_names(name, generation)[0]}-multilingual"
 
 
 def pointer_name(name: str) -> str:
@@ -37,7 +43,7 @@ def set_live(client: Any, name: str, generation: int) -> None:
 
 
 def drop_generation(client: Any, name: str, generation: int) -> None:
-    for collection in collection_names(name, generation):
+    for collection in (*collection_names(name, generation), multilingual_name(name, generation)):
         try:
             client.delete_collection(collection)
         except Exception:  # already gone

@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ingest.chunk import (
     ChunkingParams,
@@ -45,9 +46,12 @@ class Ingestor:
 
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
-                 lock_path: Path | None = None, space_dir: Path | None = None) -> None:
+                 lock_path: Path | None = None, space_dir: Path | None = None,
+                 multilingual: Any = None) -> None:
+        """`multilingual`: the second encoder, when the store keeps its vectors."""
         self.store = store
         self.embedder = embedder
+        self.multilingual = multilingual
         self.params = params
         self.max_file_bytes = max_file_bytes
         self.progress = progress
@@ -64,7 +68,8 @@ class Ingestor:
                 log.warning("removed %d chunks an interrupted ingest left behind", swept)
             files, results = discover(paths)
             self._files = (0, len(files))
-            writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir)
+            writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir,
+                            multilingual=self.multilingual)
             self._fresh: set[str] = set()  # documents chunked with this run's tools
             self._reached: set[str] = set()  # files with a result (written or not)
             try:

@@ -151,3 +151,4 @@ class Retrieval:
 
     hits: list[Hit]
     tool_rankings: dict[str, list[str]] = field(default_factory=dict)
+    language: str = "en"  # of the question; the fusion weights depend on it

@@ -1,6 +1,8 @@
 """Re-embed the whole knowledge base into a new generation, then make it live.
 
 The chunk texts and metadata come from the store (the source of truth), not from the files.
+Vectors of an encoder that did not change are copied, not recomputed (turning the multilingual
+encoder on re-embeds with that one only).
 The live generation keeps serving meanwhile; the pointer moves only when the new one holds
 every source, and the old one is dropped after. An interrupted reindex leaves a partial new
 generation that nobody reads; the next reindex resumes it.
@@ -11,14 +13,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.embed import Embedder
+from ingest.embed_multilingual import make_multilingual_embedder
 from ingest.errors import ToolboxError
 from ingest.generations import drop_generation, live_generation, set_live
 from ingest.lock import write_lock
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.settings import Settings
-from ingest.store import IndexSpec, SourceRecord, Store, connect
+from ingest.store import Field, SourceRecord, Store, connect, index_spec
 from ingest.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -35,22 +39,36 @@ class ReindexReport:
     sources: int
     chunks: int
     seconds: float
+    multilingual_model: str = ""  # the second encoder of the new generation, "" for none
 
     def summary(self) -> str:
+        second = f" and {self.multilingual_model}" if self.multilingual_model else ""
         return (f"re-embedded {self.chunks} chunks of {self.sources} sources with "
-                f"{self.new_model} (was {self.old_model}) in {self.seconds:.1f} s; "
+                f"{self.new_model}{second} (was {self.old_model}) in {self.seconds:.1f} s; "
                 f"generation {self.new_generation} is live")
 
 
 def reindex(settings: Settings, embedder: Embedder,
-            progress: ProgressCallback = no_progress) -> ReindexReport:
+            progress: ProgressCallback = no_progress, multilingual: Any = None) -> ReindexReport:
+    """Args:
+        multilingual: the second encoder; by default the one TOOLBOX_MULTILINGUAL_MODEL names
+            (none when it says `none`).
+    """
     started = time.perf_counter()
+    if multilingual is None:
+        multilingual = make_multilingual_embedder(settings.multilingual_model)
     with write_lock(settings.data_dir / "write.lock"):
         client = connect(settings)
         old_generation = live_generation(client, settings.collection)
         old = Store(client, settings.collection, None, generation=old_generation)
-        spec = IndexSpec(embedder.identity, embedder.dim, old.spec.chunk_size,
-                         old.spec.chunk_overlap)
+        spec = index_spec(embedder, multilingual, old.spec.chunk_size, old.spec.chunk_overlap)
+        same: dict[Field, bool] = {
+            "dense": (old.spec.model, old.spec.dim) == (spec.model, spec.dim),
+            "multilingual": bool(spec.multilingual_model) and (
+                old.spec.multilingual_model, old.spec.multilingual_dim) == (
+                spec.multilingual_model, spec.multilingual_dim),
+        }
+        carried = frozenset(field for field, kept in same.items() if kept)
         target = old_generation + 1
         try:
             new = Store(client, settings.collection, spec, generation=target)
@@ -59,7 +77,7 @@ def reindex(settings: Settings, embedder: Embedder,
             new = Store(client, settings.collection, spec, generation=target)
         new.sweep_orphans()
         for _ in range(_CATCH_UP_ROUNDS):  # ingests may land in the old one meanwhile
-            if not _copy_missing(old, new, embedder, progress):
+            if not _copy_missing(old, new, embedder, progress, multilingual, carried):
                 break
         else:
             raise ToolboxError("the index kept changing during reindex; run it again when "
@@ -70,11 +88,11 @@ def reindex(settings: Settings, embedder: Embedder,
     manifest = new.manifest()
     return ReindexReport(old_generation, target, old.spec.model, spec.model, len(manifest),
                          sum(r.chunks for r in manifest.values()),
-                         time.perf_counter() - started)
+                         time.perf_counter() - started, spec.multilingual_model)
 
 
-def _copy_missing(old: Store, new: Store, embedder: Embedder,
-                  progress: ProgressCallback) -> bool:
+def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: ProgressCallback,
+                  multilingual: Any, carried: frozenset[Field]) -> bool:
     """Copy the sources the new generation lacks (or holds in another version); drop those gone
     from the old. Returns whether anything had to be done."""
     source, target = old.manifest(), new.manifest()
@@ -82,7 +100,8 @@ def _copy_missing(old: Store, new: Store, embedder: Embedder,
     gone = [sid for sid in target if sid not in source]
     for source_id in gone:
         new.remove_source(source_id)
-    writer = Writer(new, embedder, progress)
+    writer = Writer(new, embedder, progress, multilingual=multilingual, carry=old,
+                    carried=carried)
     writer.expected = sum(r.chunks for r in todo)
     try:
         for start in range(0, len(todo), _SOURCES_PER_READ):

@@ -38,6 +38,7 @@ class IndexStatus:
     chunks: int
     documents: tuple[SourceStatus, ...]
     tools: tuple[SourceStatus, ...]
+    multilingual_model: str = ""  # the second encoder, "" when the index has none
 
     @classmethod
     def of(cls, store: Store) -> IndexStatus:
@@ -47,14 +48,15 @@ class IndexStatus:
         return cls(store.name, store.generation, store.spec.model, store.spec.dim,
                    store.spec.chunk_size, store.spec.chunk_overlap, store.count(),
                    tuple(s for s in sources if s.kind == "document"),
-                   tuple(s for s in sources if s.kind == "tool"))
+                   tuple(s for s in sources if s.kind == "tool"), store.spec.multilingual_model)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
         superseded = sum(bool(d.superseded_by) for d in self.documents)
+        second = f" and {self.multilingual_model}" if self.multilingual_model else ""
         return (f"{len(self.documents)} documents ({superseded} superseded), {len(self.tools)} "
-                f"tools, {self.chunks} chunks; model {self.model} ({self.dim} dimensions), "
-                f"chunks of {self.chunk_size} characters; collection {self.collection} "
-                f"generation {self.generation}")
+                f"tools, {self.chunks} chunks; model {self.model} ({self.dim} dimensions)"
+                f"{second}, chunks of {self.chunk_size} characters; collection "
+                f"{self.collection} generation {self.generation}")

@@ -1,10 +1,12 @@
 """The store: one Chroma collection of chunks (the source of truth) and a manifest of sources.
 
 Chroma never embeds for us: every write passes `embeddings=` and every query
-`query_embeddings=`. The collection's metadata records how the index was built; opening it with
-other settings raises IndexMismatch with the command that fixes it. The live collections are
-those of the generation the pointer names (ingest/generations.py); a Store follows the pointer
-when `revision()` finds it moved.
+`query_embeddings=`. The collection's metadata records how the index was built (both models);
+opening it with other settings raises IndexMismatch with the command that fixes it. With a
+multilingual encoder, a second collection holds each chunk's vector by that encoder under the
+same id, with the metadata filters need (no text: the chunks collection keeps that). The live
+collections are those of the generation the pointer names (ingest/generations.py); a Store
+follows the pointer when `revision()` finds it moved.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal, Protocol
 from urllib.parse import urlparse
 
 import chromadb
@@ -21,7 +23,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
-from ingest.generations import collection_names, live_generation
+from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.records import Chunk
 from ingest.remote import Guarded, unavailable
 from ingest.settings import Settings
@@ -29,6 +31,8 @@ from ingest.storemeta import chunk_from, chunk_metadata
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
+
+Field = Literal["dense", "multilingual"]  # which encoder's vectors: the chunks' or the second
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,28 @@ class IndexSpec:
     chunk_size: int
     chunk_overlap: int
     schema_version: int = SCHEMA_VERSION
+    # The second, cross-lingual encoder; "" when the index has none. An index built before
+    # there was one has no such key, which reads as "".
+    multilingual_model: str = ""
+    multilingual_dim: int = 0
+
+
+class Encoder(Protocol):
+    """What the spec needs of an embedder."""
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+
+def index_spec(embedder: Encoder, multilingual: Encoder | None, chunk_size: int,
+               chunk_overlap: int) -> IndexSpec:
+    """The spec of an index embedded by these encoders."""
+    return IndexSpec(embedder.identity, embedder.dim, chunk_size, chunk_overlap,
+                     multilingual_model=multilingual.identity if multilingual else "",
+                     multilingual_dim=multilingual.dim if multilingual else 0)
 
 
 @dataclass(frozen=True)
@@ -118,11 +144,37 @@ class Store:
         self._check_spec(spec, chunks.metadata or {})
         # Chroma needs a vector per record; the manifest's is a constant placeholder.
         manifest = self._client.get_or_create_collection(manifest_name, embedding_function=None)
+        multilingual = None
+        if spec.multilingual_model:
+            multilingual = self._client.get_or_create_collection(
+                multilingual_name(self.name, generation), embedding_function=None,
+                metadata={"model": spec.multilingual_model, "dim": spec.multilingual_dim},
+                configuration={"hnsw": {"space": "cosine"}},
+            )
         self._chunks, self._manifest, self.spec, self.generation = chunks, manifest, spec, \
             generation
+        self._multilingual = multilingual
+
+    @property
+    def has_multilingual(self) -> bool:
+        """Whether chunks have vectors by a multilingual encoder too."""
+        return self._multilingual is not None
+
+    def _vectors(self, field: Field) -> Any:
+        if field == "dense":
+            return self._chunks
+        if self._multilingual is None:
+            raise ToolboxError(f"the index {self.name!r} has no multilingual vectors; build it "
+                               "with TOOLBOX_MULTILINGUAL_MODEL set (`toolbox-assistant reindex`)")
+        return self._multilingual
+
+    def _collections(self) -> list[Any]:
+        return [c for c in (self._chunks, self._multilingual) if c is not None]
 
     def _check_spec(self, spec: IndexSpec, metadata: dict[str, Any]) -> None:
-        built = {k: metadata.get(k) for k in asdict(spec)}
+        unset = asdict(IndexSpec("", 0, 0, 0))
+        built = {k: metadata.get(k, unset[k] if k.startswith("multilingual") else None)
+                 for k in asdict(spec)}
         wanted = asdict(spec)
         if built == wanted:
             return
@@ -130,7 +182,8 @@ class Store:
                                 for k in wanted if built[k] != wanted[k])
         if all(built[k] == wanted[k] for k in ("chunk_size", "chunk_overlap", "schema_version")):
             fix = ("Re-embed it with `toolbox-assistant reindex` (the current index keeps "
-                   "serving until the new one is complete), or set TOOLBOX_EMBED_MODEL back.")
+                   "serving until the new one is complete), or set TOOLBOX_EMBED_MODEL and "
+                   "TOOLBOX_MULTILINGUAL_MODEL back.")
         else:
             fix = ("Rebuild it with `toolbox-assistant ingest --rebuild PATH...`, or set "
                    "TOOLBOX_CHUNK_SIZE / TOOLBOX_CHUNK_OVERLAP back.")
@@ -140,30 +193,38 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def replace_source(self, record: SourceRecord, chunks: Sequence[Chunk],
-                       embeddings: np.ndarray) -> None:
-        self.replace_sources([(record, chunks)], embeddings)
+                       embeddings: np.ndarray, multilingual: np.ndarray | None = None) -> None:
+        self.replace_sources([(record, chunks)], embeddings, multilingual)
 
     def replace_sources(self, sources: Sequence[tuple[SourceRecord, Sequence[Chunk]]],
-                        embeddings: np.ndarray) -> None:
+                        embeddings: np.ndarray, multilingual: np.ndarray | None = None) -> None:
         """Swap each source's chunks for new ones; the manifest entries are written last.
 
         A crash before the last step leaves these sources without manifest entries, so the
-        next ingest sees them as not indexed, sweeps their chunks and writes them again; no
-        reader trusts them meanwhile. `embeddings` holds the rows of all chunks, in order.
+        next ingest sees them as not indexed, sweeps their chunks (in both collections) and
+        writes them again; no reader trusts them meanwhile. `embeddings` holds the rows of all
+        chunks, in order; `multilingual` the same by the multilingual encoder, required when
+        the index has one.
         """
+        if (multilingual is None) != (self._multilingual is None):
+            raise ValueError(f"the index {self.name!r} "
+                             + ("needs" if multilingual is None else "has no place for")
+                             + " multilingual vectors")
         source_ids = [record.source_id for record, _ in sources]
         chunks = [chunk for _, source_chunks in sources for chunk in source_chunks]
         self._manifest.delete(ids=source_ids)
-        self._chunks.delete(where={"source_id": {"$in": source_ids}})
+        for collection in self._collections():
+            collection.delete(where={"source_id": {"$in": source_ids}})
         step = max(1, min(self._client.get_max_batch_size(), 2000))
         for start in range(0, len(chunks), step):
             batch = chunks[start:start + step]
-            self._chunks.upsert(
-                ids=[c.chunk_id for c in batch],
-                embeddings=embeddings[start:start + step],
-                documents=[c.text for c in batch],
-                metadatas=[chunk_metadata(c) for c in batch],
-            )
+            ids, metadatas = [c.chunk_id for c in batch], [chunk_metadata(c) for c in batch]
+            self._chunks.upsert(ids=ids, embeddings=embeddings[start:start + step],
+                                documents=[c.text for c in batch], metadatas=metadatas)
+            if self._multilingual is not None and multilingual is not None:
+                # Mentions are not filtered on, so only the chunks collection keeps them.
+                self._multilingual.upsert(ids=ids, embeddings=multilingual[start:start + step],
+                                          metadatas=[_without_mentions(m) for m in metadatas])
         self.put_records([record for record, _ in sources])
 
     def put_records(self, records: Sequence[SourceRecord]) -> None:
@@ -178,24 +239,30 @@ class Store:
 
     def remove_source(self, source_id: str) -> None:
         self._manifest.delete(ids=[source_id])
-        self._chunks.delete(where={"source_id": source_id})
+        for collection in self._collections():
+            collection.delete(where={"source_id": source_id})
         self._bump_revision()
 
     def sweep_orphans(self) -> int:
-        """Delete chunks whose source has no manifest entry (left by a crash mid-write)."""
+        """Delete chunks whose source has no manifest entry (left by a crash mid-write), from
+        both collections; returns how many chunks (of the chunks collection) went."""
         complete = list(self.manifest())
         where = {"source_id": {"$nin": complete}} if complete else None
-        orphans = self._chunks.get(where=where, include=[])["ids"]
-        for start in range(0, len(orphans), 2000):
-            self._chunks.delete(ids=orphans[start:start + 2000])
-        return len(orphans)
+        swept = []
+        for collection in self._collections():
+            orphans = collection.get(where=where, include=[])["ids"]
+            for start in range(0, len(orphans), 2000):
+                collection.delete(ids=orphans[start:start + 2000])
+            swept.append(len(orphans))
+        return swept[0]
 
     def set_superseded(self, record: SourceRecord, by: str) -> SourceRecord:
         """Flag (or unflag) a document's chunks as replaced by the edition `by`."""
         ids = self._chunks.get(where={"source_id": record.source_id}, include=[])["ids"]
         for start in range(0, len(ids), 1000):
             batch = ids[start:start + 1000]
-            self._chunks.update(ids=batch, metadatas=[{"superseded": bool(by)}] * len(batch))
+            for collection in self._collections():  # both filter on it
+                collection.update(ids=batch, metadatas=[{"superseded": bool(by)}] * len(batch))
         updated = SourceRecord(**{**asdict(record), "superseded_by": by})
         self.put_records([updated])
         return updated
@@ -256,32 +323,34 @@ class Store:
                 if meta.get("source_id") in complete:
                     yield chunk_from(chunk_id, text, meta)
 
-    def chunk_ids(self) -> list[str]:
-        """Ids of every stored chunk, orphans included (for checks)."""
-        return list(self._chunks.get(include=[])["ids"])
+    def chunk_ids(self, field: Field = "dense") -> list[str]:
+        """Ids of every stored chunk (or multilingual vector), orphans included (for checks)."""
+        return list(self._vectors(field).get(include=[])["ids"])
 
-    def embeddings(self, chunk_ids: Sequence[str]) -> np.ndarray:
+    def embeddings(self, chunk_ids: Sequence[str], field: Field = "dense") -> np.ndarray:
         """Stored vectors of the given chunks, in the given order."""
+        collection = self._vectors(field)
         if not chunk_ids:
-            return np.zeros((0, self.spec.dim), dtype=np.float32)
+            dim = self.spec.dim if field == "dense" else self.spec.multilingual_dim
+            return np.zeros((0, dim), dtype=np.float32)
         found: dict[str, Any] = {}
         for start in range(0, len(chunk_ids), _PAGE):
-            batch = self._chunks.get(ids=list(chunk_ids[start:start + _PAGE]),
-                                     include=["embeddings"])
+            batch = collection.get(ids=list(chunk_ids[start:start + _PAGE]),
+                                   include=["embeddings"])
             found.update(zip(batch["ids"], batch["embeddings"], strict=True))
         return np.asarray([found[i] for i in chunk_ids], dtype=np.float32)
 
-    def nearest(self, vector: np.ndarray, k: int,
-                where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The k nearest chunk ids with cosine similarity, best first."""
+    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
+                field: Field = "dense") -> list[tuple[str, float]]:
+        """The k nearest chunk ids with cosine similarity, best first, by the field's vectors."""
         try:  # k over the count is fine (chromadb 1.x returns what it has): no count() trip
-            result = self._chunks.query(query_embeddings=[vector], n_results=k,
-                                        where=where or None, include=["distances"])
+            result = self._vectors(field).query(query_embeddings=[vector], n_results=k,
+                                                where=where or None, include=["distances"])
         except Exception:
             if not self.follow or live_generation(self._client, self.name) == self.generation:
                 raise
             self.revision()  # a reindex swapped generations under us: follow and ask again
-            return self.nearest(vector, k, where)
+            return self.nearest(vector, k, where, field)
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0],
                                                           strict=True)]
 
@@ -302,3 +371,6 @@ class Store:
         if close is not None:
             close()
 
+
+def _without_mentions(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metadata.items() if k != "tool_ids"}

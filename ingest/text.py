@@ -78,11 +78,16 @@ def analyze(text: str) -> list[str]:
 
 def detect_language(text: str) -> str:
     """Guess `de` or `en` from function words and umlauts; English when unsure."""
+    return "de" if language_score(text) > 0 else "en"
+
+
+def language_score(text: str) -> int:
+    """Evidence for German (> 0) or English (< 0) from function words and umlauts."""
     tokens = words(text)
     german = sum(t in _GERMAN_HINTS for t in tokens) + 2 * sum(
         any(c in t for c in "äöüß") for t in tokens)
     english = sum(t in _ENGLISH_HINTS for t in tokens)
-    return "de" if german > english else "en"
+    return german - english
 
 
 _ABBREVIATION = re.compile(

@@ -3,8 +3,9 @@
 Grouping fills the embedder's batches (many small tool records and short documents). A full
 group is embedded and written by one background thread while the caller goes on reading and
 chunking the next files (pypdf is pure Python; torch releases the GIL while it computes), so
-ingest costs little more than embedding alone. One group in flight and one filling keep memory
-flat over large folders, and an interrupted run loses at most those two.
+ingest costs little more than embedding alone. With a multilingual encoder each step is embedded
+by both, one after the other (each already keeps both cores busy). One group in flight and one
+filling keep memory flat over large folders, and an interrupted run loses at most those two.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from ingest.diskfull import check_space
 from ingest.embed import Embedder
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.records import Chunk
-from ingest.store import SourceRecord, Store
+from ingest.store import Field, SourceRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +40,20 @@ class Writer:
 
     def __init__(self, store: Store, embedder: Embedder,
                  progress: ProgressCallback = no_progress, group: int = GROUP,
-                 space_dir: Path | None = None) -> None:
+                 space_dir: Path | None = None, multilingual: Any = None,
+                 carry: Store | None = None, carried: frozenset[Field] = frozenset()) -> None:
+        """Args:
+            space_dir: the disk the store writes to, checked before each group (None: remote).
+            multilingual: the second encoder (ingest/embed_multilingual.py); the store must
+                have a place for its vectors exactly when it is given.
+            carry, carried: a store whose vectors of the `carried` fields are copied instead of
+                computed (reindex: the encoder of that field did not change).
+        """
         self.store = store
-        self.space_dir = space_dir  # the disk the store writes to, checked before each group
+        self.space_dir = space_dir
         self.embedder = embedder
+        self.multilingual = multilingual
+        self.carry, self.carried = carry, carried
         self.progress = progress
         self.group = group
         self._pending: Group = []
@@ -102,17 +114,35 @@ class Writer:
         self.progress(ProgressEvent("chunks", done, max(self.queued, self.expected)))
 
     def _write(self, group: Group) -> None:
-        texts = [embedding_text(c) for _, chunks in group for c in chunks]
-        parts = []
+        chunks = [c for _, source_chunks in group for c in source_chunks]
+        texts = [embedding_text(c) for c in chunks]
+        parts, across = [], []
         for start in range(0, len(texts), _STEP):
-            parts.append(self.embedder.embed_documents(texts[start:start + _STEP]))
+            step = slice(start, start + _STEP)
+            parts.append(self._embed("dense", self.embedder, chunks[step], texts[step]))
+            if self.multilingual is not None:
+                across.append(self._embed("multilingual", self.multilingual, chunks[step],
+                                          texts[step]))
             with self._lock:
                 self.embedded += len(parts[-1])
         vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "f4")
+        multilingual = None
+        if self.multilingual is not None:
+            multilingual = np.concatenate(across) if across else \
+                np.zeros((0, self.multilingual.dim), "f4")
         check_space(self.space_dir, sum(len(c.text.encode()) for _, cs in group for c in cs),
-                    vectors.nbytes)
+                    vectors.nbytes + (0 if multilingual is None else multilingual.nbytes))
         log.info("writing %d sources (%d chunks)", len(group), len(texts))
-        self.store.replace_sources(group, vectors)
+        self.store.replace_sources(group, vectors, multilingual)
         with self._lock:
             self._committed.update(r.source_id for r, _ in group)
         log.info("committed %d sources: %s", len(group), ", ".join(r.source_id for r, _ in group))
+
+    def _embed(self, field: Field, encoder: Any, chunks: list[Chunk],
+               texts: list[str]) -> np.ndarray:
+        if self.carry is not None and field in self.carried:
+            try:
+                return self.carry.embeddings([c.chunk_id for c in chunks], field)
+            except Exception as err:  # e.g. chromadb's "Nothing found on disk" after a kill
+                log.warning("cannot copy %s vectors (%s); embedding them again", field, err)
+        return np.asarray(encoder.embed_documents(texts), dtype=np.float32)

@@ -46,11 +46,13 @@ def make_corpus(root: Path) -> Path:
     return folder
 
 
-def snapshot(settings: Settings, embedder) -> tuple[list, dict, list[str]]:
+def snapshot(settings: Settings, embedder) -> tuple[list, dict, tuple[list[str], ...]]:
     store = Assistant(settings, embedder=embedder).store
     manifest = {sid: (r.path, r.content_hash, r.chunks, r.kind, r.supersedes, r.superseded_by)
                 for sid, r in store.manifest().items()}
-    return sorted(store.chunks(), key=lambda c: c.chunk_id), manifest, sorted(store.chunk_ids())
+    assert store.has_multilingual  # the default: both collections are checked
+    stored = sorted(store.chunk_ids()), sorted(store.chunk_ids("multilingual"))
+    return sorted(store.chunks(), key=lambda c: c.chunk_id), manifest, stored
 
 
 def run_ingest(folder: Path, data: Path, kill_at: str | float | None) -> int | None:

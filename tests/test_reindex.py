@@ -4,8 +4,10 @@ generation while the old one serves, then switches and drops the old one."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.service import Assistant, open_store
@@ -57,9 +59,30 @@ def test_reindex_switches_models_while_the_old_index_serves(settings, embedder, 
     assert f"{settings.collection}-g1" in names and settings.collection not in names
     new = Assistant(settings, embedder=other_embedder)
     assert sorted(c.chunk_id for c in new.store.chunks()) == before
+    # The multilingual vectors came along (copied: that encoder did not change).
+    assert new.store.spec.multilingual_model == report.multilingual_model == "use-multilingual-v3"
+    assert sorted(new.store.chunk_ids("multilingual")) == before
     assert {k: (r.content_hash, r.chunks) for k, r in new.store.manifest().items()} == manifest
     assert new.ask(QUESTION).tools[0].tool.id == "efas"
     assert new.status().model == "minilm-copy" and new.status().generation == 1
     # A process still on the old model follows the switch and says what to do.
     with pytest.raises(IndexMismatch, match="minilm-copy"):
         old.store.revision()
+
+
+def test_reindex_adds_the_multilingual_vectors_to_an_index_built_without(
+        settings, embedder, tmp_path: Path) -> None:
+    """The way an index of the earlier schema (or built with the encoder off) gets them."""
+    without = replace(settings, multilingual_model="none")
+    old = Assistant(without, embedder=embedder)
+    old.ingest([copy_tools(tmp_path / "kb", ["efas", "ufz-duerremonitor"])])
+    ids = sorted(old.store.chunk_ids())
+    vectors = old.store.embeddings(ids)
+    with pytest.raises(IndexMismatch, match="multilingual_model ''.*toolbox-assistant reindex"):
+        Assistant(settings, embedder=embedder)
+    report = reindex(settings, embedder)
+    assert report.multilingual_model == "use-multilingual-v3"
+    new = Assistant(settings, embedder=embedder)
+    assert sorted(new.store.chunk_ids("multilingual")) == ids
+    assert np.allclose(new.store.embeddings(ids), vectors, atol=1e-6)  # the English ones kept
+    assert new.ask("Wie trocken sind die Böden gerade?").tools[0].tool.id == "ufz-duerremonitor"

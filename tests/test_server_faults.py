@@ -78,7 +78,7 @@ def test_server_killed_mid_question_gives_a_message_then_recovers(server, tmp_pa
         _until(lambda: outcomes.count("ok") >= 3, 60, "answers")
         server.stop()  # SIGKILL while questions are in flight
         _until(lambda: outcomes[-1] != "ok", 30, "an error")
-        history = _app(assistant).respond(QUESTION, [], {}, *[[]] * 6)[0]
+        history = _app(assistant).respond(QUESTION, [], {}, None, *[[]] * 6)[0]
         assert "Chroma server" in history[-1]["content"]
         assert "does not answer" in history[-1]["content"]
         errors_seen = len(outcomes)
