@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, benchmark_queries, median, percentile, shipped_settings
+from _common import ROOT, ask_against_floor, benchmark_queries, shipped_settings
 from scale_corpus import built, scale_settings
 
 from ingest.settings import Settings
@@ -41,37 +41,15 @@ def settings_for(corpus: str, chroma_url: str | None = None) -> Settings:
 
 def measure(corpus: str, chroma_url: str | None, rounds: int) -> dict[str, float]:
     """In this process: open, warm up, then time floor and ask per question."""
-    from assistant.retrieve import CANDIDATES
     from assistant.service import Assistant
 
     started = time.perf_counter()
     assistant = Assistant(settings_for(corpus, chroma_url))
     assistant.ensure_index()
     load_s = time.perf_counter() - started
-    embedder, store = assistant.embedder, assistant.store
-    caches = [embedder, *([assistant.multilingual] if assistant.multilingual else [])]
+    store = assistant.store
     questions = [q["text"] for q in benchmark_queries()]
-    for question in questions[:10]:
-        assistant.ask(question)
-    per_round = []
-    for _ in range(rounds):
-        ask_ms: list[float] = []
-        floor_ms: list[float] = []
-        for question in questions:
-            for cache in caches:
-                cache.clear_cache()
-            begin = time.perf_counter()
-            store.nearest(embedder.embed_query(question), CANDIDATES)
-            floor_ms.append((time.perf_counter() - begin) * 1000)
-            for cache in caches:
-                cache.clear_cache()
-            begin = time.perf_counter()
-            assistant.ask(question)
-            ask_ms.append((time.perf_counter() - begin) * 1000)
-        per_round.append({"ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95),
-                          "floor_p50": percentile(floor_ms, 50),
-                          "floor_p95": percentile(floor_ms, 95)})
-    figures = {key: median([r[key] for r in per_round]) for key in per_round[0]}
+    figures = ask_against_floor(assistant, questions, rounds)
     figures.update(chunks=store.count(), load_s=load_s, questions=len(questions),
                    rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return figures

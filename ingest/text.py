@@ -59,6 +59,11 @@ def stem(word: str, language: str) -> str:
     return _stemmer("german" if language == "de" else "english").stemWord(word)
 
 
+def content_words(text: str) -> str:
+    """The text's words without stopwords (English and German), lower-cased, in order."""
+    return " ".join(w for w in words(text) if w not in STOPWORDS)
+
+
 def analyze(text: str) -> list[str]:
     """Index terms: each content word stemmed as English and as German (both kept when they differ).
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
 import sys
 import urllib.error
 import urllib.request
@@ -16,17 +15,9 @@ import pytest
 
 from ingest.settings import Settings
 
-from .conftest import ROOT, copy_tools, write_pdf
+from .app_server import free_port, small_corpus
+from .conftest import ROOT
 
-TOOLS = ["dwd-hitzewarnsystem", "halle-trinkbrunnen-entscheidungsmatrix", "efas",
-         "bkg-hinweiskarte-starkregengefahren", "ufz-duerremonitor", "mannheim-hitzeaktionsplan"]
-PAGES = [
-    "Hitzeschutz in der Kommune. Dieser Leitfaden erklärt, wie Städte ältere Menschen schützen.",
-    "Hitzewarnungen. Das DWD heat warning system (hitzewarnungen.de, newsletter) warnt "
-    "Gesundheitsamt und Pflegeheime vor Hitzewellen, damit die Stadt ihre Maßnahmen startet.",
-    "Trinkbrunnen. Die Halle (Saale) decision matrix for siting public drinking fountains hilft "
-    "bei der Wahl der Standorte.",
-]
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
 
@@ -39,8 +30,7 @@ def blocks(tmp_path_factory, embedder):
     sys.modules["toolbox_app_chat"] = module
     spec.loader.exec_module(module)
     root = tmp_path_factory.mktemp("chat")
-    corpus = copy_tools(root / "corpus", TOOLS)
-    write_pdf(corpus / "hitze-leitfaden.pdf", PAGES, title="Hitze-Leitfaden")
+    corpus = small_corpus(root / "corpus")
     (corpus / "notes.md").write_text("# Notes\nShade helps in heat.\n", "utf-8")
     settings = Settings.from_env(environ={}, data_dir=root / "data", corpus_dir=corpus,
                                  collection=f"chat-{uuid.uuid4().hex[:8]}")
@@ -93,14 +83,9 @@ def test_a_filter_removed_as_chip_clears_the_control(blocks) -> None:
     assert out[9] == [] and "hazards:heat" not in out[6]["value"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_documents_route_serves_only_indexed_pdfs(blocks) -> None:
-    port = _free_port()
+    port = free_port()
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                   quiet=True, footer_links=[], app_kwargs={"routes": blocks.document_routes})
     base = f"http://127.0.0.1:{port}/documents/"

@@ -5,82 +5,27 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, copy_tools, write_pdf
+from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app, small_corpus
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian chromium not installed (.ci/run installs it)")
-TOOLS = ["dwd-hitzewarnsystem", "halle-trinkbrunnen-entscheidungsmatrix", "efas",
-         "bkg-hinweiskarte-starkregengefahren", "ufz-duerremonitor", "mannheim-hitzeaktionsplan"]
-PAGES = [
-    "Hitzeschutz in der Kommune. Dieser Leitfaden erklärt, wie Städte ältere Menschen schützen.",
-    "Hitzewarnungen. Das DWD heat warning system (hitzewarnungen.de, newsletter) warnt "
-    "Gesundheitsamt und Pflegeheime vor Hitzewellen, damit die Stadt ihre Maßnahmen startet.",
-    "Trinkbrunnen. Die Halle (Saale) decision matrix for siting public drinking fountains hilft "
-    "bei der Wahl der Standorte.",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
-    corpus = copy_tools(root / "corpus", TOOLS)
-    write_pdf(corpus / "hitze-leitfaden.pdf", PAGES, title="Hitze-Leitfaden")
-    port = _free_port()
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(root / "data"),
-           "TOOLBOX_CORPUS_DIR": str(corpus), "TOOLBOX_PORT": str(port)}
-    log = (root / "app.log").open("w")
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=root, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"app exited: {(root / 'app.log').read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("app did not answer within 180 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    with running_app(root, small_corpus(root / "corpus"), timeout=180) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(app_url) as page:
         page.goto(app_url)
         yield page
-        browser.close()
 
 
 def ask(page, question: str) -> None:

@@ -6,21 +6,15 @@ flag, dialogs, console) or turning into an element."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import ROOT, copy_tools
-from .test_browser import ARTIFACTS, CHROMIUM, _free_port
+from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app
+from .conftest import copy_tools
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian chromium not installed (.ci/run installs it)")
+pytestmark = needs_chromium
 EDITOR = "editor pw 42"
 
 
@@ -56,49 +50,21 @@ def hostile_app(tmp_path_factory):
     (corpus / "heat <img src=x onerror=alert(1)>.md").write_text(
         "# Heat guide <img src=x onerror=\"window.__pwned='title'\">\n\n"
         f"Heat shade for hot summers in the city. {payloads('passage')}", "utf-8")
-    port = _free_port()
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(root / "data"), "TOOLBOX_PORT": str(port),
-           "TOOLBOX_CORPUS_DIR": str(corpus), "TOOLBOX_EDITOR_PASSWORD": EDITOR}
-    log = root / "app.log"
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=root, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"app exited: {log.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("app did not answer within 240 s")
-            time.sleep(0.5)
-    assert "failed" not in log.read_text(), log.read_text()[-3000:]  # all hostile files indexed
-    yield url, log
-    process.terminate()
-    process.wait(timeout=30)
+    with running_app(root, corpus, TOOLBOX_EDITOR_PASSWORD=EDITOR) as (url, log):
+        assert "failed" not in log.read_text(), log.read_text()[-3000:]  # all indexed
+        yield url, log
 
 
 @pytest.fixture(scope="module")
 def watched(hostile_app):
     """A page with every way a script could show itself recorded."""
-    from playwright.sync_api import sync_playwright
-
     events: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with browser_page(hostile_app[0]) as page:
         page.on("dialog", lambda d: (events.append(f"dialog: {d.message}"), d.dismiss()))
         page.on("console", lambda m: events.append(f"console: {m.text}")
                 if "pwned" in m.text or "alert" in m.text else None)
         page.goto(hostile_app[0])
         yield page, events
-        browser.close()
 
 
 FOREIGN = ("img[src='x'], script:not([src]):is(#chat *, #tools *, #sources *), "
