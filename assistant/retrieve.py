@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from assistant.search import Mode
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.lexical_cache import CacheKey, load_or_build
 from ingest.records import Chunk, Hit, Retrieval, Tool
 from ingest.store import Store
 
@@ -50,7 +52,10 @@ class Snapshot:
     tool_vectors_multilingual: np.ndarray | None  # the same by the multilingual embedder
 
     @classmethod
-    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None) -> Snapshot:
+    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None,
+             lexical_cache: Path | None = None) -> Snapshot:
+        """`lexical_cache`: directory of the on-disk BM25 cache (ingest/lexical_cache.py);
+        None builds the index in memory only."""
         started = time.perf_counter()
         revision = store.revision()
         manifest = store.manifest()
@@ -62,7 +67,9 @@ class Snapshot:
         snapshot = cls(
             revision=revision, chunks=chunks,
             position={c.chunk_id: i for i, c in enumerate(chunks)},
-            lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
+            lexical=load_or_build(chunks, CacheKey(store.name, store.generation, revision),
+                                  lexical_cache),
+            masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
             tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
             # Few and fast to embed (about 1 s for a hundred tools), so kept in memory only.
@@ -75,14 +82,17 @@ class Snapshot:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None,
+                 lexical_cache: Path | None = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
-        ranks the tools once more; None to go without."""
+        ranks the tools once more; None to go without. `lexical_cache`: where the BM25 index
+        is cached between starts; None to build it in memory every time."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
+        self.lexical_cache = lexical_cache
         self._lock = threading.Lock()
-        self._snapshot = Snapshot.load(store, embedder, multilingual)
+        self._snapshot = self._load()
         self._checked = time.monotonic()
 
     @property
@@ -94,13 +104,16 @@ class Retriever:
                 if now - self._checked >= _REVISION_CHECK_SECONDS:
                     self._checked = now
                     if self.store.revision() != self._snapshot.revision:
-                        self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
+                        self._snapshot = self._load()
         return self._snapshot
 
     def refresh(self) -> None:
         with self._lock:
-            self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
+            self._snapshot = self._load()
             self._checked = time.monotonic()
+
+    def _load(self) -> Snapshot:
+        return Snapshot.load(self.store, self.embedder, self.multilingual, self.lexical_cache)
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:

@@ -55,7 +55,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.embed_model)
         self.store = store or open_store(settings, self.embedder)
         self.multilingual = make_multilingual_embedder(settings.multilingual_model)
-        self.retriever = Retriever(self.store, self.embedder, self.multilingual)
+        self.retriever = Retriever(self.store, self.embedder, self.multilingual,
+                                   lexical_cache=settings.data_dir / "lexical")
         self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
