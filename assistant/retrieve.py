@@ -23,6 +23,7 @@ import numpy as np
 
 from assistant.filters import FilterMasks, Filters
 from assistant.search import Mode
+from ingest import chunk_cache
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
@@ -53,13 +54,18 @@ class Snapshot:
 
     @classmethod
     def load(cls, store: Store, embedder: Embedder, multilingual: Any = None,
-             lexical_cache: Path | None = None) -> Snapshot:
-        """`lexical_cache`: directory of the on-disk BM25 cache (ingest/lexical_cache.py);
-        None builds the index in memory only."""
+             cache_dir: Path | None = None) -> Snapshot:
+        """`cache_dir`: where the chunk table and BM25 index of a store state are cached
+        between starts (ingest/chunk_cache.py, ingest/lexical_cache.py); None: no caches."""
         started = time.perf_counter()
         revision = store.revision()
+        key = CacheKey(store.name, store.generation, revision)
         manifest = store.manifest()
-        chunks = list(store.chunks())
+        chunks = chunk_cache.load(key, cache_dir and cache_dir / "chunks")
+        if chunks is None:
+            chunks = list(store.chunks())
+            if CacheKey(store.name, store.generation, store.revision()) == key:
+                chunk_cache.save(key, cache_dir and cache_dir / "chunks", chunks)
         tools = {t.id: t for t in (Tool.model_validate_json(r.payload)
                                    for r in manifest.values() if r.kind == "tool")}
         tool_positions = np.array([i for i, c in enumerate(chunks) if c.kind == "tool"],
@@ -67,8 +73,7 @@ class Snapshot:
         snapshot = cls(
             revision=revision, chunks=chunks,
             position={c.chunk_id: i for i, c in enumerate(chunks)},
-            lexical=load_or_build(chunks, CacheKey(store.name, store.generation, revision),
-                                  lexical_cache),
+            lexical=load_or_build(chunks, key, cache_dir and cache_dir / "bm25"),
             masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
             tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
@@ -83,14 +88,14 @@ class Snapshot:
 
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None,
-                 lexical_cache: Path | None = None) -> None:
+                 cache_dir: Path | None = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
-        ranks the tools once more; None to go without. `lexical_cache`: where the BM25 index
-        is cached between starts; None to build it in memory every time."""
+        ranks the tools once more; None to go without. `cache_dir`: where the chunk table and
+        BM25 index are cached between starts; None to derive them afresh every time."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
-        self.lexical_cache = lexical_cache
+        self.cache_dir = cache_dir
         self._lock = threading.Lock()
         self._snapshot = self._load()
         self._checked = time.monotonic()
@@ -113,7 +118,7 @@ class Retriever:
             self._checked = time.monotonic()
 
     def _load(self) -> Snapshot:
-        return Snapshot.load(self.store, self.embedder, self.multilingual, self.lexical_cache)
+        return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir)
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:

@@ -56,7 +56,7 @@ class Assistant:
         self.store = store or open_store(settings, self.embedder)
         self.multilingual = make_multilingual_embedder(settings.multilingual_model)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual,
-                                   lexical_cache=settings.data_dir / "lexical")
+                                   cache_dir=settings.data_dir / "cache")
         self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:

@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -83,7 +84,7 @@ def load_or_build(chunks: list[Chunk], key: CacheKey, directory: Path | None) ->
     meta = {"format": _FORMAT, "collection": key.collection, "generation": key.generation,
             "revision": key.revision, "analyzer": analyzer_fingerprint(),
             "chunks": len(chunks), "digest": chunks_digest(chunks)}
-    entry = directory / _entry_name(meta)
+    entry = directory / entry_name(meta)
     if entry.is_dir():
         try:
             index = _read(entry, chunks, meta)
@@ -94,13 +95,13 @@ def load_or_build(chunks: list[Chunk], key: CacheKey, directory: Path | None) ->
             log.warning("lexical cache %s unusable (%s); rebuilding it", entry, err)
     index = LexicalIndex(chunks)
     try:
-        _write(directory, entry, index, meta)
+        publish(directory, entry, index.save, meta)
     except OSError as err:
         log.warning("could not cache the lexical index in %s: %s", directory, err)
     return index
 
 
-def _entry_name(meta: dict[str, object]) -> str:
+def entry_name(meta: dict[str, object]) -> str:
     """One directory per store state; readable prefix, so old entries of a collection are found."""
     key = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:24]
     return f"{_safe(str(meta['collection']))}-{key}"
@@ -111,6 +112,12 @@ def _safe(name: str) -> str:
 
 
 def _read(entry: Path, chunks: list[Chunk], meta: dict[str, object]) -> LexicalIndex:
+    verify(entry, meta)
+    return LexicalIndex.load(chunks, entry)
+
+
+def verify(entry: Path, meta: dict[str, object]) -> None:
+    """Raise ValueError unless the entry was written whole for exactly `meta`."""
     recorded = json.loads((entry / _META).read_text(encoding="utf-8"))
     files: dict[str, dict[str, object]] = recorded.pop("files")
     if recorded != meta:
@@ -122,15 +129,16 @@ def _read(entry: Path, chunks: list[Chunk], meta: dict[str, object]) -> LexicalI
         path = entry / name
         if path.stat().st_size != facts["size"] or _sha256(path) != facts["sha256"]:
             raise ValueError(f"{name} changed since it was written")
-    return LexicalIndex.load(chunks, entry)
 
 
-def _write(directory: Path, entry: Path, index: LexicalIndex, meta: dict[str, object]) -> None:
-    """Write the entry whole into a temporary directory, then rename it into place."""
+def publish(directory: Path, entry: Path, fill: Callable[[Path], None],
+            meta: dict[str, object]) -> None:
+    """Have `fill` write the entry's files into a temporary directory, record their checksums,
+    then rename it into place: readers see the whole entry or none."""
     directory.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
-        index.save(temp)
+        fill(temp)
         files = {p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
                  for p in sorted(temp.iterdir())}
         (temp / _META).write_text(json.dumps({**meta, "files": files}, indent=1),

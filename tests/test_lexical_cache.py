@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import chunk_cache
 from ingest.lexical import LexicalIndex
 from ingest.lexical_cache import CacheKey, load_or_build
 from ingest.records import Chunk
@@ -133,3 +134,52 @@ def test_no_chunks_no_files(tmp_path: Path) -> None:
     index = load_or_build([], CacheKey("toolbox", 1, 0), tmp_path)
     assert len(index) == 0 and not index.scores("heat").size
     assert len(load_or_build([], CacheKey("toolbox", 1, 0), tmp_path)) == 0
+
+
+def test_a_restarted_assistant_takes_the_index_from_the_cache_and_answers_the_same(
+        tmp_path: Path, settings, embedder) -> None:
+    from assistant.service import Assistant
+
+    from .conftest import write_pdf
+    from .test_end_to_end import make_kb
+
+    kb = make_kb(tmp_path)
+    first = Assistant(settings, embedder=embedder)
+    assert not first.ingest([kb]).failed
+    cache = settings.data_dir / "cache" / "bm25"
+    (entry,) = _entries(cache)
+    assert not _loaded_from_disk(first.retriever.snapshot.lexical)
+    questions = ["Where should we put public drinking fountains?",
+                 "Wo gibt es Hitzewarnungen für unsere Stadt?"]
+    answers = [first.ask(q) for q in questions]
+
+    second = Assistant(settings, embedder=embedder)  # a restart: same data dir, same store
+    assert _loaded_from_disk(second.retriever.snapshot.lexical)
+    assert second.retriever.snapshot.chunks == list(first.store.chunks())
+    assert len(_entries(settings.data_dir / "cache" / "chunks")) == 1
+    assert [second.ask(q) for q in questions] == answers
+
+    write_pdf(tmp_path / "more" / "hail.pdf", ["Hail nets over allotment gardens protect "
+                                               "fruit trees; the association lends them."],
+              title="Hail nets")
+    assert not second.ingest([tmp_path / "more"]).failed  # new revision: built, cached anew
+    assert not _loaded_from_disk(second.retriever.snapshot.lexical)
+    assert _entries(cache) != [entry] and len(_entries(cache)) == 1
+    assert second.retriever.snapshot.lexical.scores("hail").max() > 0
+
+
+def test_the_chunk_table_comes_back_exactly_and_only_for_its_store_state(tmp_path: Path) -> None:
+    chunks = [*_chunks(), Chunk(chunk_id="t1", kind="tool", source_id="t", doc_id="t",
+                                title="Heat plan", text="Plan for heat.", page_start=0,
+                                page_end=0, hazards=("heat",), tool_ids=("heat-plan",),
+                                superseded=True, language="de,en")]
+    key = CacheKey("toolbox", 1, 42)
+    assert chunk_cache.load(key, tmp_path) is None
+    chunk_cache.save(key, tmp_path, chunks)
+    assert chunk_cache.load(key, tmp_path) == chunks
+    assert chunk_cache.load(CacheKey("toolbox", 1, 43), tmp_path) is None
+    assert chunk_cache.load(CacheKey("toolbox", 2, 42), tmp_path) is None
+    (entry,) = _entries(tmp_path)
+    table = entry / "chunks.json"
+    table.write_text(table.read_text(encoding="utf-8").replace("heat", "cold"), encoding="utf-8")
+    assert chunk_cache.load(key, tmp_path) is None

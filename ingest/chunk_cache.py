@@ -1,0 +1,68 @@
+"""The chunk table kept on disk between starts: a derived cache, never the only copy.
+
+Reading 100k chunks with their metadata back from Chroma takes about 19 s here (chromadb's own
+`get`, whatever the page size), the largest part of a start once BM25 comes from its cache
+(ingest/lexical_cache.py). The chunks of a store state never change: every write moves the
+revision (a fresh `time.time_ns()`), a reindex moves the generation. So the table is saved
+under its collection, generation and revision and taken from there while the store still
+reports exactly those; it is saved only when the revision read after the chunks equals the one
+read before (no write slipped in between). Entries are checksummed and written whole into a
+temporary directory, then renamed into place (the same `publish` as the BM25 cache); anything
+missing, stale or unreadable is read from the store again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+from ingest.lexical_cache import CacheKey, entry_name, publish, verify
+from ingest.records import Chunk
+
+log = logging.getLogger(__name__)
+
+_FILE = "chunks.json"
+_FORMAT = 1
+_FIELDS = [f.name for f in dataclasses.fields(Chunk)]
+_TUPLES = {f.name for f in dataclasses.fields(Chunk) if isinstance(f.default, tuple)}
+
+
+def _meta(key: CacheKey) -> dict[str, object]:
+    return {"format": _FORMAT, "fields": _FIELDS, "collection": key.collection,
+            "generation": key.generation, "revision": key.revision}
+
+
+def load(key: CacheKey, directory: Path | None) -> list[Chunk] | None:
+    """The cached chunks of exactly this store state; None when there is no usable entry."""
+    if directory is None:
+        return None
+    meta = _meta(key)
+    entry = directory / entry_name(meta)
+    if not entry.is_dir():
+        return None
+    try:
+        verify(entry, meta)
+        rows = json.loads((entry / _FILE).read_text(encoding="utf-8"))
+        return [Chunk(**{name: tuple(value) if name in _TUPLES else value
+                         for name, value in zip(_FIELDS, row, strict=True)}) for row in rows]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        log.warning("chunk cache %s unusable (%s); reading the chunks from the store", entry, err)
+        return None
+
+
+def save(key: CacheKey, directory: Path | None, chunks: list[Chunk]) -> None:
+    """Cache the chunks of this store state (best effort: a failure costs the next start)."""
+    if directory is None:
+        return
+    meta = _meta(key)
+
+    def fill(temp: Path) -> None:
+        rows = [[getattr(chunk, name) for name in _FIELDS] for chunk in chunks]
+        (temp / _FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    try:
+        publish(directory, directory / entry_name(meta), fill, meta)
+    except OSError as err:
+        log.warning("could not cache the chunks in %s: %s", directory, err)
