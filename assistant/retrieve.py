@@ -61,11 +61,12 @@ class Snapshot:
         revision = store.revision()
         key = CacheKey(store.name, store.generation, revision)
         manifest = store.manifest()
-        chunks = chunk_cache.load(key, cache_dir and cache_dir / "chunks")
+        complete = chunk_cache.manifest_digest(manifest)
+        chunks = chunk_cache.load(key, complete, cache_dir and cache_dir / "chunks")
         if chunks is None:
             chunks = list(store.chunks())
             if CacheKey(store.name, store.generation, store.revision()) == key:
-                chunk_cache.save(key, cache_dir and cache_dir / "chunks", chunks)
+                chunk_cache.save(key, complete, cache_dir and cache_dir / "chunks", chunks)
         tools = {t.id: t for t in (Tool.model_validate_json(r.payload)
                                    for r in manifest.values() if r.kind == "tool")}
         tool_positions = np.array([i for i, c in enumerate(chunks) if c.kind == "tool"],

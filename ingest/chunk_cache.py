@@ -6,7 +6,10 @@ Reading 100k chunks with their metadata back from Chroma takes about 19 s here (
 revision (a fresh `time.time_ns()`), a reindex moves the generation. So the table is saved
 under its collection, generation and revision and taken from there while the store still
 reports exactly those; it is saved only when the revision read after the chunks equals the one
-read before (no write slipped in between). Entries are checksummed and written whole into a
+read before (no write slipped in between), and taken only while the manifest (which sources
+are complete) is the same too: a write that crashed before moving the revision has already
+removed its sources' manifest entries, so what the store serves then differs from the cache
+taken at that revision before the write began. Entries are checksummed and written whole into a
 temporary directory, then renamed into place (the same `publish` as the BM25 cache); anything
 missing, stale or unreadable is read from the store again.
 """
@@ -14,6 +17,8 @@ missing, stale or unreadable is read from the store again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -21,6 +26,7 @@ import orjson
 
 from ingest.lexical_cache import CacheKey, entry_name, publish, verify
 from ingest.records import Chunk
+from ingest.store import SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +36,24 @@ _FIELDS = [f.name for f in dataclasses.fields(Chunk)]
 _TUPLES = [i for i, f in enumerate(dataclasses.fields(Chunk)) if isinstance(f.default, tuple)]
 
 
-def _meta(key: CacheKey) -> dict[str, object]:
+def manifest_digest(manifest: dict[str, SourceRecord]) -> str:
+    """Identifies the set of complete sources as the store's manifest records them."""
+    records = [dataclasses.asdict(record)
+               for record in sorted(manifest.values(), key=lambda r: r.source_id)]
+    return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
+
+
+def _meta(key: CacheKey, manifest: str) -> dict[str, object]:
     return {"format": _FORMAT, "fields": _FIELDS, "collection": key.collection,
-            "generation": key.generation, "revision": key.revision}
+            "generation": key.generation, "revision": key.revision, "manifest": manifest}
 
 
-def load(key: CacheKey, directory: Path | None) -> list[Chunk] | None:
-    """The cached chunks of exactly this store state; None when there is no usable entry."""
+def load(key: CacheKey, manifest: str, directory: Path | None) -> list[Chunk] | None:
+    """The cached chunks of exactly this store state (`manifest`: `manifest_digest` of the
+    store's manifest); None when there is no usable entry."""
     if directory is None:
         return None
-    meta = _meta(key)
+    meta = _meta(key, manifest)
     entry = directory / entry_name(meta)
     if not entry.is_dir():
         return None
@@ -59,11 +73,11 @@ def load(key: CacheKey, directory: Path | None) -> list[Chunk] | None:
         return None
 
 
-def save(key: CacheKey, directory: Path | None, chunks: list[Chunk]) -> None:
+def save(key: CacheKey, manifest: str, directory: Path | None, chunks: list[Chunk]) -> None:
     """Cache the chunks of this store state (best effort: a failure costs the next start)."""
     if directory is None:
         return
-    meta = _meta(key)
+    meta = _meta(key, manifest)
 
     def fill(temp: Path) -> None:
         rows = [[getattr(chunk, name) for name in _FIELDS] for chunk in chunks]

@@ -157,6 +157,8 @@ def test_a_restarted_assistant_takes_the_index_from_the_cache_and_answers_the_sa
     assert _loaded_from_disk(second.retriever.snapshot.lexical)
     assert second.retriever.snapshot.chunks == list(first.store.chunks())
     assert len(_entries(settings.data_dir / "cache" / "chunks")) == 1
+    assert chunk_cache.manifest_digest(second.store.manifest()) == \
+        chunk_cache.manifest_digest(dict(reversed(second.store.manifest().items())))
     assert [second.ask(q) for q in questions] == answers
 
     write_pdf(tmp_path / "more" / "hail.pdf", ["Hail nets over allotment gardens protect "
@@ -173,13 +175,15 @@ def test_the_chunk_table_comes_back_exactly_and_only_for_its_store_state(tmp_pat
                                 title="Heat plan", text="Plan for heat.", page_start=0,
                                 page_end=0, hazards=("heat",), tool_ids=("heat-plan",),
                                 superseded=True, language="de,en")]
-    key = CacheKey("toolbox", 1, 42)
-    assert chunk_cache.load(key, tmp_path) is None
-    chunk_cache.save(key, tmp_path, chunks)
-    assert chunk_cache.load(key, tmp_path) == chunks
-    assert chunk_cache.load(CacheKey("toolbox", 1, 43), tmp_path) is None
-    assert chunk_cache.load(CacheKey("toolbox", 2, 42), tmp_path) is None
+    key, manifest = CacheKey("toolbox", 1, 42), "sources-a"
+    assert chunk_cache.load(key, manifest, tmp_path) is None
+    chunk_cache.save(key, manifest, tmp_path, chunks)
+    assert chunk_cache.load(key, manifest, tmp_path) == chunks
+    assert chunk_cache.load(CacheKey("toolbox", 1, 43), manifest, tmp_path) is None
+    assert chunk_cache.load(CacheKey("toolbox", 2, 42), manifest, tmp_path) is None
+    # a write that crashed before moving the revision has changed the manifest already
+    assert chunk_cache.load(key, "sources-b", tmp_path) is None
     (entry,) = _entries(tmp_path)
     table = entry / "chunks.json"
     table.write_text(table.read_text(encoding="utf-8").replace("heat", "cold"), encoding="utf-8")
-    assert chunk_cache.load(key, tmp_path) is None
+    assert chunk_cache.load(key, manifest, tmp_path) is None
