@@ -110,8 +110,11 @@ class FilterMasks:
                                 ("languages", chunk.language.split(",")), ("scales", chunk.scale),
                                 ("kinds", (chunk.tool_kind,)), ("costs", (chunk.cost,))):
                 for value in values:
-                    if value:
-                        self._index.setdefault((key, value), np.zeros(n, dtype=bool))[i] = True
+                    if value:  # not setdefault: it allocated an array per value per chunk
+                        found = self._index.get((key, value))
+                        if found is None:
+                            found = self._index[(key, value)] = np.zeros(n, dtype=bool)
+                        found[i] = True
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         hide_superseded = self.any_superseded and not filters.include_superseded

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,11 @@ import numpy as np
 from assistant.filters import FilterMasks, Filters
 from assistant.fusion import fusion_weights
 from assistant.search import SIGNALS, Mode
+from ingest import chunk_cache
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.lexical_cache import CacheKey, load_or_build
 from ingest.records import Chunk, Hit, Retrieval, Tool
 from ingest.store import Field, Store
 from ingest.text import content_words
@@ -54,11 +57,20 @@ class Snapshot:
     tool_vectors_multilingual: np.ndarray | None  # the same by the multilingual embedder
 
     @classmethod
-    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None) -> Snapshot:
+    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None,
+             cache_dir: Path | None = None) -> Snapshot:
+        """`cache_dir`: where the chunk table and BM25 index of a store state are cached
+        between starts (ingest/chunk_cache.py, ingest/lexical_cache.py); None: no caches."""
         started = time.perf_counter()
         revision = store.revision()
+        key = CacheKey(store.name, store.generation, revision)
         manifest = store.manifest()
-        chunks = list(store.chunks())
+        complete = chunk_cache.manifest_digest(manifest)
+        chunks = chunk_cache.load(key, complete, cache_dir and cache_dir / "chunks")
+        if chunks is None:
+            chunks = list(store.chunks())
+            if CacheKey(store.name, store.generation, store.revision()) == key:
+                chunk_cache.save(key, complete, cache_dir and cache_dir / "chunks", chunks)
         tools = {t.id: t for t in (Tool.model_validate_json(r.payload)
                                    for r in manifest.values() if r.kind == "tool")}
         tool_positions = np.array([i for i, c in enumerate(chunks) if c.kind == "tool"],
@@ -66,7 +78,8 @@ class Snapshot:
         snapshot = cls(
             revision=revision, chunks=chunks,
             position={c.chunk_id: i for i, c in enumerate(chunks)},
-            lexical=LexicalIndex(chunks), masks=FilterMasks(chunks), tools=tools,
+            lexical=load_or_build(chunks, key, cache_dir and cache_dir / "bm25"),
+            masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
             tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
             tool_vectors_multilingual=None if multilingual is None else _tool_vectors(
@@ -78,15 +91,18 @@ class Snapshot:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None,
+                 cache_dir: Path | None = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
         ranks the chunks (when the store keeps its vectors) and the tools once more; None to go
-        without."""
+        without. `cache_dir`: where the chunk table and BM25 index are cached between starts;
+        None to derive them afresh every time."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
+        self.cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._snapshot = Snapshot.load(store, embedder, multilingual)
+        self._snapshot = self._load()
         self._checked = time.monotonic()
 
     @property
@@ -98,13 +114,16 @@ class Retriever:
                 if now - self._checked >= _REVISION_CHECK_SECONDS:
                     self._checked = now
                     if self.store.revision() != self._snapshot.revision:
-                        self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
+                        self._snapshot = self._load()
         return self._snapshot
 
     def refresh(self) -> None:
         with self._lock:
-            self._snapshot = Snapshot.load(self.store, self.embedder, self.multilingual)
+            self._snapshot = self._load()
             self._checked = time.monotonic()
+
+    def _load(self) -> Snapshot:
+        return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir)
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:

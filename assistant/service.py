@@ -60,7 +60,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.embed_model)
         self.multilingual = make_multilingual_embedder(settings.multilingual_model)
         self.store = store or open_store(settings, self.embedder, self.multilingual)
-        self.retriever = Retriever(self.store, self.embedder, self.multilingual)
+        self.retriever = Retriever(self.store, self.embedder, self.multilingual,
+                                   cache_dir=settings.data_dir / "cache")
         self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:

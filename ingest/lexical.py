@@ -7,6 +7,7 @@ when the store's revision changes.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -35,6 +36,34 @@ class LexicalIndex:
             self._bm25.index((ids, vocabulary), show_progress=False)
             del ids
         self._vocabulary = set(self._bm25.vocab_dict) if self._bm25 is not None else set()
+
+    def save(self, directory: Path) -> None:
+        """Write the BM25 matrices and vocabulary into an existing, empty directory."""
+        if self._bm25 is not None:
+            self._bm25.save(directory, show_progress=False)
+
+    @classmethod
+    def load(cls, chunks: list[Chunk], directory: Path) -> LexicalIndex:
+        """The index `save` wrote for exactly these chunks, its matrices memory-mapped.
+
+        Memory-mapped, the score matrix stays in the page cache, shared and evictable, instead
+        of counting against the serving process. Raises ValueError when the files do not
+        describe `len(chunks)` documents; the caller checks that the chunks are the same ones.
+        """
+        index = cls.__new__(cls)
+        index.chunks = chunks
+        index._bm25 = None
+        if chunks:
+            bm25 = bm25s.BM25.load(directory, mmap=True, show_progress=False)
+            matrix = bm25.scores
+            if (matrix.get("num_docs") != len(chunks)
+                    or len(matrix["indptr"]) > len(bm25.vocab_dict) + 1
+                    or len(matrix["data"]) != len(matrix["indices"])
+                    or int(matrix["indptr"][-1]) != len(matrix["data"])):
+                raise ValueError(f"{directory}: BM25 files do not match {len(chunks)} chunks")
+            index._bm25 = bm25
+        index._vocabulary = set(index._bm25.vocab_dict) if index._bm25 is not None else set()
+        return index
 
     def __len__(self) -> int:
         return len(self.chunks)
