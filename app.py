@@ -14,7 +14,7 @@ import argparse
 import html
 import logging
 import tempfile
-import uuid
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,15 @@ from ingest.settings import Settings, configure_offline
 
 configure_offline()
 
+_LOADING = None  # run as a program, the assistant loads while gradio imports (assistant/startup.py)
+if __name__ == "__main__":
+    from assistant.startup import load_in_background
+
+    _LOADING = load_in_background(Settings.from_env())
+
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant import browse, chat, report, workbench  # noqa: E402
+from assistant import browse, chat, report, startup, workbench  # noqa: E402
 from assistant.auth import TooManyLogins, launch_options  # noqa: E402
 from assistant.documents import DocumentFiles, routes  # noqa: E402
 from assistant.editor import (  # noqa: E402
@@ -37,7 +43,7 @@ from assistant.editor import (  # noqa: E402
     status_rows,
 )
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
-from assistant.export import to_markdown  # noqa: E402
+from assistant.export import ExportFolder  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
 from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
@@ -53,7 +59,7 @@ from assistant.present import (  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from ingest.errors import ToolboxError  # noqa: E402
 from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
-from ingest.progress import Eta, ProgressEvent, TqdmProgress  # noqa: E402
+from ingest.progress import Eta, ProgressEvent  # noqa: E402
 from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
 
 log = logging.getLogger("toolbox.app")
@@ -68,7 +74,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     gate = gate or EditorGate(assistant.settings.editor_password)
 
     files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
-    exports = Path(tempfile.mkdtemp(prefix="toolbox-answers-"))
+    exports = ExportFolder()
 
     def answer_turn(message: str | None, history: list[dict[str, Any]] | None,
                     turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
@@ -105,8 +111,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                    "filters": filters, "shown": [r.tool.id for r in answer.tools]}
         state = chat.shown(filters, answer.chips, state)
         text = texts(answer.language)
-        export = exports / f"answer-{uuid.uuid4().hex[:12]}.md"
-        export.write_text(to_markdown(answer, filters), encoding="utf-8")
+        export = exports.write(answer, filters)
         choices = [(f"{rank}. {r.tool.name}", r.tool.id)
                    for rank, r in enumerate(answer.tools, start=1)]
         return (history, tools_html(answer, filters, files.url),
@@ -192,7 +197,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
 
     theme = gr.themes.Default(font=["system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
-    with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False) as blocks:
+    with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as blocks:  # gradio's copies of exports, results
         gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                     "your municipality with heat, heavy rain, floods, drought or storms.")
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
@@ -312,7 +318,8 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
 
     def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
         try:
-            if not gate.login(request.session_hash, password, _client(request)):
+            client = request.client.host if request.client else None  # lockouts count per address
+            if not gate.login(request.session_hash, password, client):
                 return gr.update(), gr.update(), "Wrong password.", "", gr.update()
         except TooManyLogins as err:
             return gr.update(), gr.update(), f"{err}.", "", gr.update()
@@ -370,17 +377,9 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     return {"login": login, "ingest": ingest, "refresh": refresh}
 
 
-def _client(request: gr.Request) -> str | None:
-    """The client's address, which failed logins are counted by."""
-    return request.client.host if request.client else None
-
-
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    assistant = Assistant(settings)
-    report = assistant.ensure_index(progress=TqdmProgress())
-    if report is not None:
-        print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
-    blocks = build_app(assistant)
+def serve(settings: Settings, host: str | None = None, port: int | None = None,
+          loading: Future[Assistant] | None = None) -> None:
+    blocks = build_app(loading.result() if loading is not None else startup.load(settings))
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
@@ -393,7 +392,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default 7860)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    serve(Settings.from_env(), host=args.host, port=args.port)
+    serve(Settings.from_env(), host=args.host, port=args.port, loading=_LOADING)
 
 
 if __name__ == "__main__":

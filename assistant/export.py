@@ -1,8 +1,13 @@
-"""An answer as Markdown, with its tools and sources, for staff to keep or forward (pure)."""
+"""An answer as Markdown, with its tools and sources, for staff to keep or forward; and the
+folder the chat's download button serves those files from."""
 
 from __future__ import annotations
 
 import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
 
 from assistant import present
 from assistant.answer import Answer
@@ -52,3 +57,25 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
                   f"   > {_md(quote)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
+
+
+class ExportFolder:
+    """A private temporary folder of exported answers. Every answer gets its file (the download
+    button needs it before it is pressed); files older than `keep_seconds` are removed as new
+    ones are written, so a long-running app does not fill its disk with them."""
+
+    def __init__(self, keep_seconds: float = 3600.0) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="toolbox-answers-"))
+        self.keep_seconds = keep_seconds
+        self._pruned = time.time()
+
+    def write(self, answer: Answer, filters: Filters = Filters()) -> Path:
+        now = time.time()
+        if now - self._pruned > min(60.0, self.keep_seconds):  # not a folder scan per answer
+            self._pruned = now
+            for old in self.path.glob("answer-*.md"):
+                if old.stat().st_mtime < now - self.keep_seconds:
+                    old.unlink(missing_ok=True)
+        target = self.path / f"answer-{uuid.uuid4().hex[:12]}.md"
+        target.write_text(to_markdown(answer, filters), encoding="utf-8")
+        return target

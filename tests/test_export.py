@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.export import to_markdown
+import time
+
+from assistant.export import ExportFolder, to_markdown
 
 from .test_present import answer
 
@@ -27,3 +29,16 @@ def test_english_export_without_tools() -> None:
                             passages=(), language="en"))
     assert "# Question" in md and "No tools to show." in md and "No passages to show." in md
     assert "\\[x\\](javascript" in md
+
+
+def test_export_folder_keeps_recent_files_and_removes_old_ones() -> None:
+    kept = ExportFolder()
+    first, second = kept.write(answer()), kept.write(answer())
+    assert first != second and first.exists() and second.exists()
+    assert "# " in first.read_text("utf-8")
+
+    brief = ExportFolder(keep_seconds=0.0)
+    old = brief.write(answer())
+    time.sleep(0.02)
+    new = brief.write(answer())
+    assert not old.exists() and new.exists()
