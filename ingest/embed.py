@@ -1,23 +1,24 @@
-"""The embedder: sentence-transformers, loaded once, offline; normalised vectors for cosine."""
+"""The embedder: sentence-transformers, loaded once, offline; normalised vectors for cosine.
+
+Questions of a plain BERT mean-pooling model (the packaged default) are embedded by
+ingest/bert.py, which computes the same vectors without importing sentence-transformers; it is
+then loaded only when passages are first embedded (an ingest), not to serve questions.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ingest.bert import BertMeanEncoder
 from ingest.errors import ToolboxError
 from ingest.query_cache import QueryCache
 from ingest.settings import DEFAULT_EMBED_MODEL, configure_offline
 
 configure_offline()
-
-from sentence_transformers import SentenceTransformer  # noqa: E402  (after the offline switch)
-from transformers.utils import logging as transformers_logging  # noqa: E402
-
-# A progress bar per model load is noise on a command line whose stderr users read.
-transformers_logging.disable_progress_bar()
-
 
 
 def resolve_model(name: str) -> str:
@@ -34,20 +35,41 @@ class Embedder:
 
     def __init__(self, model_name: str = DEFAULT_EMBED_MODEL, device: str = "cpu") -> None:
         self.name = model_name
-        path = resolve_model(model_name)
-        try:
-            self._model = SentenceTransformer(path, device=device)
-        except Exception as err:
-            raise ToolboxError(
-                f"cannot load embedding model {model_name!r} ({err.__class__.__name__}: {err}); "
-                "give TOOLBOX_EMBED_MODEL a local sentence-transformers folder or an installed "
-                "model (nothing is downloaded: this runs offline)"
-            ) from None
-        measure = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
-        dim = measure()
-        self.dim = int(dim or len(self.embed_query("dimension probe")))
+        self._path, self._device = resolve_model(model_name), device
+        self._model: Any = None
+        self._loading = threading.Lock()
         self._cache = QueryCache()
+        try:
+            self._questions = BertMeanEncoder.load(self._path)
+        except Exception:  # unreadable weights or tokenizer: sentence-transformers says what
+            self._questions = None
+        if self._questions is not None:
+            self.dim = self._questions.dim
+            return
+        model = self._sentence_transformer()
+        measure = getattr(model, "get_embedding_dimension", None) or \
+            model.get_sentence_embedding_dimension
+        self.dim = int(measure() or len(self.embed_query("dimension probe")))
+
+    def _sentence_transformer(self) -> Any:
+        """The model, loaded on first use (at construction unless ingest/bert.py covers it)."""
+        with self._loading:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # A progress bar per model load is noise on a command line users read.
+                transformers_logging.disable_progress_bar()
+                try:
+                    self._model = SentenceTransformer(self._path, device=self._device)
+                except Exception as err:
+                    raise ToolboxError(
+                        f"cannot load embedding model {self.name!r} "
+                        f"({err.__class__.__name__}: {err}); give TOOLBOX_EMBED_MODEL a local "
+                        "sentence-transformers folder or an installed model (nothing is "
+                        "downloaded: this runs offline)"
+                    ) from None
+            return self._model
 
     @property
     def multilingual(self) -> bool:
@@ -64,7 +86,7 @@ class Embedder:
         """Embeddings of shape (len(texts), dim), float32, unit length."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
+        vectors = self._sentence_transformer().encode(
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
             show_progress_bar=False,
         )
@@ -83,12 +105,16 @@ class Embedder:
 
         def compute(text: str) -> np.ndarray:
             if not batch:
-                batch.update(zip(texts, self.embed_documents(list(texts)), strict=True))
+                vectors = self._questions.encode(list(texts)) if self._questions is not None \
+                    else self.embed_documents(list(texts))
+                batch.update(zip(texts, vectors, strict=True))
             return batch[text]
 
         return [self._cache.get_or_compute(t, compute) for t in texts]
 
     def _embed_one(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.encode(
+        if self._questions is not None:
+            return self._questions.encode([text])[0]
+        return np.asarray(self._sentence_transformer().encode(
             text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
         ), dtype=np.float32)

@@ -1,0 +1,87 @@
+"""The embedder's question path (ingest/bert.py) against sentence-transformers itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+
+from ingest.bert import BertMeanEncoder
+from ingest.embed import Embedder, resolve_model
+from ingest.settings import DEFAULT_EMBED_MODEL
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = Path(resolve_model(DEFAULT_EMBED_MODEL))
+
+
+def _questions() -> list[str]:
+    lines = (ROOT / "corpus" / "benchmark" / "queries.jsonl").read_text("utf-8").splitlines()
+    return [json.loads(line)["text"] for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def reference() -> SentenceTransformer:
+    return SentenceTransformer(str(MODEL), device="cpu")
+
+
+def test_questions_get_the_vectors_sentence_transformers_gives(reference) -> None:
+    texts = _questions() + ["", "?", "Hitzeaktionsplan für Städte: Straße, Öl, ß",
+                            "flood " * 600, "洪水 リスク 地図", "a\tb\nc  d"]
+    encoder = BertMeanEncoder.load(MODEL)
+    assert encoder is not None
+    ours = np.stack([encoder.encode([t])[0] for t in texts])
+    batched = encoder.encode(texts)  # padded to the longest: padding must not change a vector
+    theirs = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert len(texts) > 150
+    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.99999
+    assert np.min(np.sum(batched * theirs, axis=1)) >= 0.99999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_embedder_serves_questions_without_sentence_transformers() -> None:
+    probe = (
+        "import sys\n"
+        "from assistant.service import Assistant\n"
+        "from ingest.embed import Embedder\n"
+        "embedder = Embedder()\n"
+        "embedder.embed_queries(['heat action plan', 'Hitzeaktionsplan'])\n"
+        "embedder.embed_query('flood map')\n"
+        "print('before', 'sentence_transformers' in sys.modules)\n"
+        "embedder.embed_documents(['a passage'])\n"
+        "print('after', 'sentence_transformers' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True).stdout.split("\n")
+    assert "before False" in out and "after True" in out
+
+
+def test_passages_and_questions_agree_in_one_embedder(embedder: Embedder) -> None:
+    text = "Heat action plans protect vulnerable people during heat waves."
+    assert float(embedder.embed_documents([text])[0] @ embedder.embed_query(text)) >= 0.99999
+
+
+def test_another_pooling_is_left_to_sentence_transformers(tmp_path: Path) -> None:
+    folder = tmp_path / "cls-model"
+    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    os.link(MODEL / "model.safetensors", folder / "model.safetensors")
+    pooling = folder / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(config))
+    assert BertMeanEncoder.load(folder) is None
+    assert BertMeanEncoder.load(tmp_path / "missing") is None
+
+    cls_embedder = Embedder(str(folder))
+    text = "drought monitoring for a small town"
+    expected = SentenceTransformer(str(folder), device="cpu").encode(
+        text, normalize_embeddings=True)
+    assert float(cls_embedder.embed_query(text) @ expected) >= 0.99999
+    assert float(cls_embedder.embed_query(text) @ Embedder().embed_query(text)) < 0.999
