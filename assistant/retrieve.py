@@ -15,8 +15,10 @@ server agree.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,11 @@ class Retriever:
         self.multilingual = multilingual
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
+        # The multilingual side of a question (its embedding and k-NN) runs here while the
+        # calling thread does the English side: the two encoders' forward passes take a core
+        # each instead of one after the other.
+        self._side = ThreadPoolExecutor(max(2, os.cpu_count() or 1),
+                                        thread_name_prefix="retrieve-multilingual")
         self._snapshot = self._load()
         self._checked = time.monotonic()
 
@@ -148,11 +155,14 @@ class Retriever:
         wanted = SIGNALS[mode] if signals is None else signals
         chunk_rankings: dict[str, list[int]] = {}
         tool_scores: dict[str, np.ndarray] = {}
+        where = filters.where(snapshot.masks.any_superseded)
+        across: Future[tuple[list[int] | None, np.ndarray | None]] | None = None
+        if "dense_multilingual" in wanted and self.multilingual is not None:
+            across = self._side.submit(self._multilingual, snapshot, query, k, where)
         if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
             tool_scores["bm25"] = scores[snapshot.tool_positions]
-        where = filters.where(snapshot.masks.any_superseded)
         if "dense" in wanted:
             foreign = language != "en" and not self.embedder.multilingual and translated_text
             # One vector per question ranks chunks and tools. An English-only model gets a
@@ -170,13 +180,12 @@ class Retriever:
             chunk_rankings["dense"] = self._nearest(snapshot, vector, k, where, "dense")
             if len(snapshot.tool_positions):
                 tool_scores["dense"] = snapshot.tool_vectors @ vector
-        if "dense_multilingual" in wanted and self.multilingual is not None:
-            across = self.multilingual.embed_query(query)
-            if self.store.has_multilingual:
-                chunk_rankings["dense_multilingual"] = self._nearest(snapshot, across, k, where,
-                                                                     "multilingual")
-            if snapshot.tool_vectors_multilingual is not None and len(snapshot.tool_positions):
-                tool_scores["dense_multilingual"] = snapshot.tool_vectors_multilingual @ across
+        if across is not None:
+            ranking, scores = across.result()
+            if ranking is not None:
+                chunk_rankings["dense_multilingual"] = ranking
+            if scores is not None:
+                tool_scores["dense_multilingual"] = scores
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
         weights = fusion_weights(language)
         return Retrieval(
@@ -185,6 +194,18 @@ class Retriever:
                            for signal, scores in tool_scores.items()},
             language=language,
         )
+
+    def _multilingual(self, snapshot: Snapshot, query: str, k: int,
+                      where: dict[str, Any] | None
+                      ) -> tuple[list[int] | None, np.ndarray | None]:
+        """The multilingual encoder's chunk ranking and tool scores (None: not available)."""
+        vector = self.multilingual.embed_query(query)
+        ranking = self._nearest(snapshot, vector, k, where, "multilingual") \
+            if self.store.has_multilingual else None
+        scores = snapshot.tool_vectors_multilingual @ vector \
+            if snapshot.tool_vectors_multilingual is not None and len(snapshot.tool_positions) \
+            else None
+        return ranking, scores
 
     def _nearest(self, snapshot: Snapshot, vector: np.ndarray, k: int,
                  where: dict[str, Any] | None, field: Field) -> list[int]:

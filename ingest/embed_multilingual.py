@@ -16,8 +16,6 @@ batch. Agreement with the package: cosine >= 0.99999 (tests/test_embed_multiling
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
@@ -32,6 +30,7 @@ import torch.nn.functional as F
 from ingest.errors import ToolboxError
 from ingest.query_cache import QueryCache
 from ingest.settings import DEFAULT_MULTILINGUAL_MODEL
+from ingest.torch_threads import single_threaded_pool
 
 if TYPE_CHECKING:
     from ingest.embed import Embedder
@@ -64,34 +63,6 @@ def _resource(name: str) -> Path:
     return path
 
 
-def _single_threaded_pool(workers: int, name: str) -> ThreadPoolExecutor:
-    """Threads whose torch ops each run on one core, leaving everyone else's setting alone.
-
-    On 2 shared cores, torch's two intra-op threads mostly wait for each other on this model's
-    small ops: measured 2-6x slower than one thread per batch whenever the machine is busy.
-    `torch.set_num_threads` sets the calling thread's OpenMP/MKL count plus the default for
-    threads that start later, so each worker sets 1 for itself and the default is put back from
-    a helper thread. Should torch ever make the call process-wide, the put-back wins: the workers
-    then run with the default count, slower but correct.
-    """
-    default = torch.get_num_threads()
-    started = threading.Barrier(workers + 1)
-
-    def start() -> None:
-        torch.set_num_threads(1)
-        torch.get_num_threads()  # settles this thread's count before the default is put back
-        started.wait()
-
-    pool = ThreadPoolExecutor(workers, thread_name_prefix=name, initializer=start)
-    for _ in range(workers):
-        pool.submit(lambda: None)
-    started.wait()
-    restore = threading.Thread(target=torch.set_num_threads, args=(default,))
-    restore.start()
-    restore.join()
-    return pool
-
-
 class UseMultilingualEmbedder:
     """Embeds passages in batches and queries one at a time (with a small cache); thread-safe."""
 
@@ -117,8 +88,8 @@ class UseMultilingualEmbedder:
         self._cache = QueryCache()
         # Passages: one-core batches side by side, one per core. Queries have their own thread,
         # so an ingest running in the background does not hold them up.
-        self._batches = _single_threaded_pool(max(1, os.cpu_count() or 1), "use-m-batch")
-        self._queries = _single_threaded_pool(1, "use-m-query")
+        self._batches = single_threaded_pool(max(1, os.cpu_count() or 1), "use-m-batch")
+        self._queries = single_threaded_pool(1, "use-m-query")
 
     @property
     def identity(self) -> str:

@@ -174,16 +174,21 @@ def test_the_chunk_table_comes_back_exactly_and_only_for_its_store_state(tmp_pat
     chunks = [*_chunks(), Chunk(chunk_id="t1", kind="tool", source_id="t", doc_id="t",
                                 title="Heat plan", text="Plan for heat.", page_start=0,
                                 page_end=0, hazards=("heat",), tool_ids=("heat-plan",),
-                                superseded=True, language="de,en")]
+                                superseded=True, language="de,en"),
+              Chunk(chunk_id="c0-2", kind="passage", source_id="s0", doc_id="d0",
+                    title="".join(["Guide ", "0"]), text="Page two.", page_start=2, page_end=2)]
     key, manifest = CacheKey("toolbox", 1, 42), "sources-a"
     assert chunk_cache.load(key, manifest, tmp_path) is None
     chunk_cache.save(key, manifest, tmp_path, chunks)
-    assert chunk_cache.load(key, manifest, tmp_path) == chunks
+    loaded = chunk_cache.load(key, manifest, tmp_path)
+    assert loaded == chunks
+    same_source = [c for c in loaded if c.source_id == loaded[0].source_id]
+    assert len(same_source) > 1 and same_source[0].title is same_source[1].title  # kept once
     assert chunk_cache.load(CacheKey("toolbox", 1, 43), manifest, tmp_path) is None
     assert chunk_cache.load(CacheKey("toolbox", 2, 42), manifest, tmp_path) is None
     # a write that crashed before moving the revision has changed the manifest already
     assert chunk_cache.load(key, "sources-b", tmp_path) is None
     (entry,) = _entries(tmp_path)
-    table = entry / "chunks.json"
+    table = entry / "chunks.jsonl"
     table.write_text(table.read_text(encoding="utf-8").replace("heat", "cold"), encoding="utf-8")
     assert chunk_cache.load(key, manifest, tmp_path) is None
