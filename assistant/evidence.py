@@ -15,10 +15,11 @@ from functools import lru_cache
 from assistant.expand import expand
 from assistant.filters import Filters
 from assistant.labels import texts, value_label
-from assistant.rank import RankedTool
+from assistant.rank import RankedTool, tool_stems
 from ingest.text import analyze, words
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
 MAX_NAMED_IN = 2
 
@@ -46,29 +47,26 @@ def _stems(word: str) -> frozenset[str]:
 def highlight(text: str, stems: frozenset[str]) -> str:
     """`text` as HTML with the words whose stems are in `stems` wrapped in <mark>.
 
-    Every piece of the text is escaped before any markup is added around it, so nothing from
-    the text can open a tag, and a query term can never match inside an entity such as &amp;.
+    The text is escaped before any markup is added, so nothing from it can open a tag; in the
+    escaped text an entity such as &amp; is one token, so a query term never matches inside it.
     """
-    out: list[str] = []
-    last = 0
-    for match in _WORD.finditer(text):
-        out.append(html.escape(text[last:match.start()]))
-        piece = html.escape(match.group())
-        out.append(f"<mark>{piece}</mark>" if _stems(match.group()) & stems else piece)
-        last = match.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+    marked = {word for word in set(_WORD.findall(text)) if _stems(word) & stems}
+    escaped = html.escape(text)
+    if not marked:
+        return escaped
+    return _ESCAPED_TOKEN.sub(
+        lambda m: f"<mark>{m.group()}</mark>" if m.group() in marked else m.group(), escaped)
 
 
 def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
     """The evidence for one ranked tool; `asked` holds the hazards and phases the user chose or
     the question implied (the UI filters merged with the answer's chips)."""
     tool = ranked.tool
-    tool_stems = set(analyze(f"{tool.name} {tool.description} {tool.example_use}"))
+    stems = tool_stems(tool)
     translations = expand(query).translations
     terms: dict[str, None] = {}
     for word in words(" ".join((query, *translations))):
-        if "-" not in word and _stems(word) & tool_stems:  # a compound's parts follow it
+        if "-" not in word and _stems(word) & stems:  # a compound's parts follow it
             terms.setdefault(word, None)
     named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
     return Why(terms=tuple(terms)[:MAX_TERMS],

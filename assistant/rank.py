@@ -90,8 +90,13 @@ def _content_words(text: str) -> dict[str, str]:
     return out
 
 
+def tool_stems(tool: Tool) -> frozenset[str]:
+    """Stems of a tool's name, description and example (what reasons and evidence match)."""
+    return _stems_of(tool.name, tool.description, tool.example_use)
+
+
 @lru_cache(maxsize=4096)  # a tool's text is stemmed once, not on every question that shows it
-def _tool_stems(name: str, description: str, example_use: str) -> frozenset[str]:
+def _stems_of(name: str, description: str, example_use: str) -> frozenset[str]:
     return frozenset(analyze(f"{name} {description} {example_use}"))
 
 
@@ -104,8 +109,8 @@ def _reasons(tool: Tool, hazards: set[str], phases: set[str], query_words: dict[
     matched_phases = [p for p in tool.phases if p in phases]
     if matched_phases:
         reasons.append("phase: " + ", ".join(p.replace("-", " ") for p in matched_phases))
-    tool_stems = _tool_stems(tool.name, tool.description, tool.example_use)
-    terms = list(dict.fromkeys(w for s, w in query_words.items() if s in tool_stems))
+    stems = tool_stems(tool)
+    terms = list(dict.fromkeys(w for s, w in query_words.items() if s in stems))
     if terms:
         reasons.append("matches: " + ", ".join(terms[:6]))
     for hit in evidence[:2]:
