@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 RRF_K = 60
 CANDIDATES = 100
 _REVISION_CHECK_SECONDS = 2.0
+# How long a question waits for a reload of a store that moved on; a longer reload (a minute at
+# 100k chunks after an ingest: chunks read back, BM25 rebuilt) finishes in the background while
+# questions are answered from the snapshot at hand.
+_RELOAD_WAIT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -109,24 +113,41 @@ class Retriever:
         # each instead of one after the other.
         self._side = ThreadPoolExecutor(max(2, os.cpu_count() or 1),
                                         thread_name_prefix="retrieve-multilingual")
+        self._reloader = ThreadPoolExecutor(1, thread_name_prefix="snapshot-reload")
+        self._reloading: Future[None] | None = None
         self._snapshot = self._load()
         self._checked = time.monotonic()
 
     @property
     def snapshot(self) -> Snapshot:
-        """The current snapshot, reloaded first if the store changed since it was taken."""
+        """The current snapshot. Every few seconds the store's revision is checked; when it
+        moved (another instance or process wrote), one reload starts and the question waits
+        for it a little (_RELOAD_WAIT_SECONDS); no question waits for a long one."""
         now = time.monotonic()
         if now - self._checked >= _REVISION_CHECK_SECONDS:
-            with self._lock:
-                if now - self._checked >= _REVISION_CHECK_SECONDS:
-                    self._checked = now
-                    if self.store.revision() != self._snapshot.revision:
-                        self._snapshot = self._load()
+            self._checked = now
+            reloading = self._reload_if_moved()
+            if reloading is not None:
+                wait([reloading], timeout=_RELOAD_WAIT_SECONDS)
         return self._snapshot
 
-    def refresh(self) -> None:
+    def _reload_if_moved(self) -> Future[None] | None:
         with self._lock:
-            self._snapshot = self._load()
+            if self._reloading is not None and not self._reloading.done():
+                return self._reloading
+        if self.store.revision() == self._snapshot.revision:
+            return None
+        with self._lock:
+            if self._reloading is None or self._reloading.done():
+                self._reloading = self._reloader.submit(self.refresh)
+                self._reloading.add_done_callback(_log_failure)
+            return self._reloading
+
+    def refresh(self) -> None:
+        """Load the store's current state; questions meanwhile use the snapshot at hand."""
+        snapshot = self._load()
+        with self._lock:
+            self._snapshot = snapshot
             self._checked = time.monotonic()
 
     def _load(self) -> Snapshot:
@@ -212,6 +233,12 @@ class Retriever:
         """Positions in the snapshot of the k nearest chunks by one encoder's vectors."""
         nearest = self.store.nearest(vector, k, where, field)
         return [snapshot.position[cid] for cid, _ in nearest if cid in snapshot.position]
+
+
+def _log_failure(reloading: Future[None]) -> None:
+    if not reloading.cancelled() and reloading.exception() is not None:
+        log.warning("reloading the index failed (answers come from the state loaded before; "
+                    "the next check tries again): %s", reloading.exception())
 
 
 def _tool_vectors(store: Store, embedder: Any, tool_chunks: list[Chunk],
