@@ -25,7 +25,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.records import Chunk
-from ingest.remote import Guarded, unavailable
+from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
 from ingest.storemeta import chunk_from, chunk_metadata
 
@@ -92,15 +92,15 @@ def connect(settings: Settings) -> Any:
     """A Chroma client: HTTP when TOOLBOX_CHROMA_URL is set, else embedded under the data dir."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+        url, timeout = urlparse(settings.chroma_url), settings.chroma_timeout
+        host, port, ssl = url.hostname or "127.0.0.1", url.port or 8000, url.scheme == "https"
+        preflight(f"{'https' if ssl else 'http'}://{host}:{port}", settings.chroma_url, timeout)
         try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                ssl=url.scheme == "https", settings=chroma_settings,
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         except Exception as err:
-            raise unavailable(settings.chroma_url, err) from None
-        return Guarded(client, settings.chroma_url)  # lost connections -> StoreUnavailable
+            raise unavailable(settings.chroma_url, err, timeout) from None
+        bound(client, timeout)  # a server that stops answering -> a timeout, not a hang
+        return Guarded(client, settings.chroma_url, timeout)  # lost -> StoreUnavailable
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -346,6 +346,8 @@ class Store:
         try:  # k over the count is fine (chromadb 1.x returns what it has): no count() trip
             result = self._vectors(field).query(query_embeddings=[vector], n_results=k,
                                                 where=where or None, include=["distances"])
+        except StoreUnavailable:
+            raise  # asking where the live generation is would wait for the server once more
         except Exception:
             if not self.follow or live_generation(self._client, self.name) == self.generation:
                 raise
