@@ -12,6 +12,7 @@ follows the pointer when `revision()` finds it moved.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -28,6 +29,8 @@ from ingest.records import Chunk
 from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
 from ingest.storemeta import chunk_from, chunk_metadata
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
@@ -339,6 +342,20 @@ class Store:
                                    include=["embeddings"])
             found.update(zip(batch["ids"], batch["embeddings"], strict=True))
         return np.asarray([found[i] for i in chunk_ids], dtype=np.float32)
+
+    def stored_vectors(self, chunk_ids: Sequence[str], field: Field = "dense") -> np.ndarray | None:
+        """`embeddings(...)`, or None with a warning when Chroma cannot give them back; callers
+        embed again, which is exact. After a kill mid-write Chroma can answer "Error creating
+        hnsw segment reader: Nothing found on disk" until its index is flushed (chromadb 1.5).
+        StoreUnavailable passes: re-embedding would not help, and a hung server cost 2 waits."""
+        try:
+            return self.embeddings(chunk_ids, field)
+        except StoreUnavailable:
+            raise
+        except Exception as err:  # chromadb raises its own InternalError (or a chunk is missing)
+            log.warning("%s vectors of %d chunks unreadable from the index %r (%s); embedding "
+                        "them again", field, len(chunk_ids), self.name, err)
+            return None
 
     def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
                 field: Field = "dense") -> list[tuple[str, float]]:
