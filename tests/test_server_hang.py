@@ -2,9 +2,10 @@
 takes requests but never answers.
 
 Without a client timeout every request would wait forever (chromadb sets none). With
-TOOLBOX_CHROMA_TIMEOUT a question gets a message naming the server and the wait, in the CLI
-(one line, exit code 1) and in the chat; the same app answers again once the server resumes;
-an ingest names the files it did not complete, and the next run completes them.
+TOOLBOX_CHROMA_TIMEOUT a question gets a message naming the server and the wait, in the chat
+and in the CLI (one line, exit code 1), and so does connecting; the same app answers again once
+the server resumes; an ingest names the files it did not complete, and the next run completes
+them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from assistant.cli import answer_json
 from assistant.service import Assistant
 from ingest.errors import IngestInterrupted, StoreUnavailable
 from ingest.settings import Settings
+from ingest.store import Store
 
 from .chroma_server import ChromaServer
 from .test_crash import make_corpus
@@ -32,6 +34,7 @@ from .test_server_faults import QUESTION, _app
 
 TIMEOUT = 2.0
 BOUND = 10.0  # seconds from the freeze to the message: the timeout, and at most a few of them
+WAITED = f"did not answer within {TIMEOUT:g} s"
 
 
 @pytest.fixture
@@ -67,35 +70,45 @@ def _settings(server: ChromaServer, data: Path) -> Settings:
                              chroma_timeout=TIMEOUT)
 
 
-def test_frozen_server_times_out_in_cli_and_chat_then_answers_again(server, tmp_path: Path,
-                                                                    embedder) -> None:
-    assistant = Assistant(_settings(server, tmp_path / "data"), embedder=embedder)
+def test_frozen_server_times_out_in_ask_chat_and_connect_then_answers_again(
+        server, tmp_path: Path, embedder) -> None:
+    settings = _settings(server, tmp_path / "data")
+    assistant = Assistant(settings, embedder=embedder)
     assert not assistant.ingest([make_kb(tmp_path)]).failed
     expected = answer_json(assistant.ask(QUESTION))
     app = _app(assistant)
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "cli"),
-           "TOOLBOX_CHROMA_URL": server.url, "TOOLBOX_COLLECTION": "hang",
-           "TOOLBOX_CHROMA_TIMEOUT": str(TIMEOUT)}
     server.freeze()
     try:
         error, asked = _bounded(lambda: assistant.ask(QUESTION))
         history, chatted = _bounded(lambda: app.respond(QUESTION, [], {}, None, *[[]] * 6)[0])
-        # A new process meets the frozen server while it connects (before any collection).
+        # A new process meets the frozen server while it connects (chromadb's HttpClient
+        # sends requests while it is built, before any timeout can be set on it).
+        refused, connected = _bounded(lambda: Store.open(settings, assistant.store.spec))
+    finally:
+        server.thaw()
+    assert asked < BOUND and chatted < BOUND and connected < BOUND, (asked, chatted, connected)
+    assert isinstance(error, StoreUnavailable), repr(error)
+    assert str(error).startswith(f"the Chroma server at {server.url} {WAITED}"), str(error)
+    assert "ReadTimeout" in str(error) and "TOOLBOX_CHROMA_TIMEOUT" in str(error)
+    chat = history[-1]["content"]  # type: ignore[index]
+    assert "Chroma server" in chat and WAITED in chat, chat
+    assert isinstance(refused, StoreUnavailable) and WAITED in str(refused), repr(refused)
+    assert answer_json(assistant.ask(QUESTION)) == expected  # same instance, no restart
+
+
+@pytest.mark.slow  # a CLI process loads both models first (about 9 s)
+def test_cli_against_a_frozen_server_prints_one_line(server, tmp_path: Path) -> None:
+    env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "cli"),
+           "TOOLBOX_CHROMA_URL": server.url, "TOOLBOX_CHROMA_TIMEOUT": str(TIMEOUT)}
+    server.freeze()
+    try:
         cli = subprocess.run([sys.executable, "-m", "assistant", "ask", QUESTION], env=env,
                              text=True, capture_output=True, timeout=60)
     finally:
         server.thaw()
-    waited = f"did not answer within {TIMEOUT:g} s"
-    assert asked < BOUND and chatted < BOUND, (asked, chatted)
-    assert isinstance(error, StoreUnavailable), repr(error)
-    assert str(error).startswith(f"the Chroma server at {server.url} {waited}"), str(error)
-    assert "ReadTimeout" in str(error) and "TOOLBOX_CHROMA_TIMEOUT" in str(error)
-    chat = history[-1]["content"]  # type: ignore[index]
-    assert "Chroma server" in chat and waited in chat, chat
     assert cli.returncode == 1, cli.stderr[-2000:]
     errors = [line for line in cli.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and f"{server.url} {waited}" in errors[0], cli.stderr[-2000:]
-    assert answer_json(assistant.ask(QUESTION)) == expected  # same instance, no restart
+    assert len(errors) == 1 and f"{server.url} {WAITED}" in errors[0], cli.stderr[-2000:]
 
 
 class _FreezeAt(logging.Handler):
@@ -132,7 +145,7 @@ def test_ingest_during_a_freeze_names_unfinished_files_and_next_run_completes(
     assert interrupted - freeze.frozen_at < BOUND, interrupted - freeze.frozen_at
     assert isinstance(error, IngestInterrupted), repr(error)
     message = str(error)
-    assert f"did not answer within {TIMEOUT:g} s" in message, message
+    assert WAITED in message, message
     guides = sorted(str(p) for p in folder.glob("guide-*.pdf"))
     assert error.unfinished == guides, message
     assert "Not completed (6 files)" in message and all(g in message for g in guides), message
