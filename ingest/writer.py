@@ -141,8 +141,7 @@ class Writer:
     def _embed(self, field: Field, encoder: Any, chunks: list[Chunk],
                texts: list[str]) -> np.ndarray:
         if self.carry is not None and field in self.carried:
-            try:
-                return self.carry.embeddings([c.chunk_id for c in chunks], field)
-            except Exception as err:  # e.g. chromadb's "Nothing found on disk" after a kill
-                log.warning("cannot copy %s vectors (%s); embedding them again", field, err)
+            carried = self.carry.stored_vectors([c.chunk_id for c in chunks], field)
+            if carried is not None:  # None: unreadable (Store.stored_vectors), so computed
+                return carried
         return np.asarray(encoder.embed_documents(texts), dtype=np.float32)

@@ -2,7 +2,8 @@
 
 Started from the venv's `chroma` script on a free port with its own data path; `stop()` kills
 it (SIGKILL: the fault tests need a server that dies mid-request, not one that drains), and
-`start()` again serves the same data on the same port.
+`start()` again serves the same data on the same port. `freeze()` and `thaw()` stop and resume
+it (SIGSTOP, SIGCONT) for the tests of a server that hangs instead of dying.
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ class ChromaServer:
             os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait(timeout=30)
         self._process = None
+
+    def freeze(self) -> None:
+        """Stop the server without killing it (SIGSTOP): connections are accepted by the kernel
+        and requests are sent, but nothing answers, as with a hung or swapped-out server."""
+        assert self._process is not None and self._process.poll() is None
+        os.killpg(self._process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server go on (SIGCONT); it then answers what was queued meanwhile."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGCONT)
 
     def __enter__(self) -> ChromaServer:
         return self.start()

@@ -38,3 +38,14 @@ def test_every_setting_is_documented_in_readme() -> None:
     readme = README.read_text(encoding="utf-8")
     missing = [s.env for s in SETTINGS if f"`{s.env}`" not in readme]
     assert not missing, f"README's configuration table lacks {missing}"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_chroma_timeout_must_be_positive(value: str) -> None:
+    with pytest.raises(ValueError, match="TOOLBOX_CHROMA_TIMEOUT must be a positive number"):
+        Settings.from_env(environ={"TOOLBOX_CHROMA_TIMEOUT": value})
+
+
+def test_chroma_timeout_reads_seconds() -> None:
+    assert Settings.from_env(environ={}).chroma_timeout == 30.0
+    assert Settings.from_env(environ={"TOOLBOX_CHROMA_TIMEOUT": "2.5"}).chroma_timeout == 2.5
