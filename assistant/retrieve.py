@@ -15,7 +15,6 @@ server agree.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -108,11 +107,13 @@ class Retriever:
         self.multilingual = multilingual
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
-        # The multilingual side of a question (its embedding and k-NN) runs here while the
-        # calling thread does the English side: the two encoders' forward passes take a core
-        # each instead of one after the other.
-        self._side = ThreadPoolExecutor(max(2, os.cpu_count() or 1),
-                                        thread_name_prefix="retrieve-multilingual")
+        # The multilingual side of a question (its embedding and k-NN) runs on a side thread
+        # while the calling thread does the English side: the two encoders' forward passes take
+        # a core each instead of one after the other. Only while no other question uses it:
+        # when many ask at once the cores are busy anyway, and the hand-over between threads
+        # then costs more than it saves.
+        self._side = ThreadPoolExecutor(1, thread_name_prefix="retrieve-multilingual")
+        self._side_free = threading.Semaphore(1)
         self._reloader = ThreadPoolExecutor(1, thread_name_prefix="snapshot-reload")
         self._reloading: Future[None] | None = None
         self._snapshot = self._load()
@@ -179,7 +180,12 @@ class Retriever:
         where = filters.where(snapshot.masks.any_superseded)
         across: Future[tuple[list[int] | None, np.ndarray | None]] | None = None
         if "dense_multilingual" in wanted and self.multilingual is not None:
-            across = self._side.submit(self._multilingual, snapshot, query, k, where)
+            if self._side_free.acquire(blocking=False):
+                across = self._side.submit(self._multilingual, snapshot, query, k, where)
+                across.add_done_callback(lambda _: self._side_free.release())
+            else:
+                across = Future()
+                across.set_result(self._multilingual(snapshot, query, k, where))
         if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
