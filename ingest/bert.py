@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,11 @@ class BertMeanEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of shape (len(texts), dim), float32."""
-        return self._workers.submit(self._encode, texts).result()
+        return self.submit(texts).result()
+
+    def submit(self, texts: list[str]) -> Future[np.ndarray]:
+        """`encode` started on a worker; the caller collects the vectors when it needs them."""
+        return self._workers.submit(self._encode, texts)
 
     @torch.inference_mode()
     def _encode(self, texts: list[str]) -> np.ndarray:

@@ -8,6 +8,8 @@ then loaded only when passages are first embedded (an ingest), not to serve ques
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,21 @@ from ingest.query_cache import QueryCache
 from ingest.settings import DEFAULT_EMBED_MODEL, configure_offline
 
 configure_offline()
+
+
+def _then(first: Future[np.ndarray], step: Callable[[Future[np.ndarray]], np.ndarray]
+          ) -> Future[np.ndarray]:
+    """A future of `step` applied to `first` once it is done (errors pass through)."""
+    result: Future[np.ndarray] = Future()
+
+    def finish(done: Future[np.ndarray]) -> None:
+        try:
+            result.set_result(step(done))
+        except BaseException as err:
+            result.set_exception(err)
+
+    first.add_done_callback(finish)
+    return result
 
 
 def resolve_model(name: str) -> str:
@@ -97,6 +114,22 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._cache.get_or_compute(text, self._embed_one)
+
+    def embed_query_soon(self, text: str) -> Future[np.ndarray]:
+        """`embed_query` started now and collected from the future later, so the caller can
+        work meanwhile (questions of a model ingest/bert.py covers; others are embedded now)."""
+        cached = self._cache.get(text)
+        if cached is not None or self._questions is None:
+            done: Future[np.ndarray] = Future()
+            done.set_result(cached if cached is not None else self.embed_query(text))
+            return done
+
+        def keep(vectors: Future[np.ndarray]) -> np.ndarray:
+            vector = vectors.result()[0]
+            self._cache.put(text, vector)
+            return vector
+
+        return _then(self._questions.submit([text]), keep)
 
     def embed_queries(self, texts: list[str]) -> list[np.ndarray]:
         """Several queries, cached like `embed_query`; what is missing is embedded in one

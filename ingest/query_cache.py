@@ -23,17 +23,25 @@ class QueryCache:
 
     def get_or_compute(self, text: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
         """The cached vector of `text`, computed (outside the lock) when absent."""
+        cached = self.get(text)
+        if cached is not None:
+            return cached
+        vector = compute(text)
+        self.put(text, vector)
+        return vector
+
+    def get(self, text: str) -> np.ndarray | None:
         with self._lock:
             cached = self._vectors.get(text)
             if cached is not None:
                 self._vectors.move_to_end(text)
-                return cached
-        vector = compute(text)
+            return cached
+
+    def put(self, text: str, vector: np.ndarray) -> None:
         with self._lock:
             self._vectors[text] = vector
             if len(self._vectors) > self._size:
                 self._vectors.popitem(last=False)
-        return vector
 
     def clear(self) -> None:
         with self._lock:
