@@ -14,19 +14,12 @@ import argparse
 import html
 import logging
 import tempfile
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from ingest.settings import Settings, configure_offline
 
 configure_offline()
-
-_LOADING = None  # run as a program, the assistant loads while gradio imports (assistant/startup.py)
-if __name__ == "__main__":
-    from assistant.startup import load_in_background
-
-    _LOADING = load_in_background(Settings.from_env())
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
@@ -377,9 +370,8 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     return {"login": login, "ingest": ingest, "refresh": refresh}
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None,
-          loading: Future[Assistant] | None = None) -> None:
-    blocks = build_app(loading.result() if loading is not None else startup.load(settings))
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    blocks = build_app(startup.load(settings))
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
@@ -392,7 +384,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default 7860)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    serve(Settings.from_env(), host=args.host, port=args.port, loading=_LOADING)
+    serve(Settings.from_env(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

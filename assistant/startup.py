@@ -1,18 +1,16 @@
-"""Start-up of the served app: the assistant loads on a thread while the UI's imports run.
+"""Start-up of the served app: the assistant on its index, warmed up by one question.
 
-Most of a start is imports: gradio about 3.5 s, sentence-transformers with torch, transformers
-and scikit-learn about 6.5 s, on this 2-core machine. Run one after the other they are most of
-the 15 s budget to the first answer; side by side they take about 8 s (much of an import is
-reading and mapping files, not holding the interpreter lock). So the entry point starts
-`load_in_background` before it imports gradio, builds the UI meanwhile, and waits for the
-assistant only when the UI needs it. This module imports nothing heavy itself.
+What a start costs, measured at 100k chunks on this 2-core machine: importing gradio 3.3 s, our
+modules with torch 2.6 s, loading the models, the index and its cached chunk table and BM25
+5 s, building and launching the UI 0.8 s. Loading the assistant on a thread while gradio
+imports was tried: with sentence-transformers out of the question path (ingest/bert.py) the
+remaining imports and loads mostly hold the interpreter lock, and side by side they took longer
+(14.2-14.9 s to a launched UI) than one after the other (11.4-13.0 s).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
@@ -37,19 +35,3 @@ def load(settings: Settings) -> Assistant:
         print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
     assistant.ask(WARM_UP_QUESTION)
     return assistant
-
-
-def load_in_background(settings: Settings) -> Future[Assistant]:
-    """Start `load` on a daemon thread; its result or error comes out of the future."""
-    future: Future[Assistant] = Future()
-
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(load(settings))
-        except BaseException as err:  # handed to whoever waits for the assistant
-            future.set_exception(err)
-
-    threading.Thread(target=run, name="toolbox-load", daemon=True).start()
-    return future
