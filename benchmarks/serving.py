@@ -98,13 +98,15 @@ def ask(client: Client, question: str) -> float:
     return time.perf_counter() - begin
 
 
-def start_app(corpus: str, log: Path) -> tuple[subprocess.Popen, str, float]:
-    """Spawn the app; return it, its URL and the seconds until its first answer."""
+def start_app(corpus: str, log: Path, chroma_url: str | None = None
+              ) -> tuple[subprocess.Popen, str, float]:
+    """Spawn the app (on a Chroma server when `chroma_url` is given); return it, its URL and
+    the seconds until its first answer."""
     port = free_port()
     started = time.perf_counter()
+    env = {**env_for(corpus), **({"TOOLBOX_CHROMA_URL": chroma_url} if chroma_url else {})}
     app = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                           env=env_for(corpus), cwd=ROOT, stdout=log.open("w"),
-                           stderr=subprocess.STDOUT)
+                           env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     client = Client(url)
     while True:
@@ -118,9 +120,11 @@ def start_app(corpus: str, log: Path) -> tuple[subprocess.Popen, str, float]:
     return app, url, time.perf_counter() - started
 
 
-def users(url: str, questions: list[str], count: int, per_user: int
+def users(urls: list[str], questions: list[str], count: int, per_user: int
           ) -> tuple[list[float], list[str]]:
-    clients = [Client(url) for _ in range(count)]
+    """`count` users at once, spread over the instances at `urls` (each user stays on one, as
+    a proxy with sticky sessions keeps them)."""
+    clients = [Client(urls[n % len(urls)]) for n in range(count)]
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -152,7 +156,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--requests", type=int, default=8, help="questions per user")
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--instances", type=int, default=1,
+                        help="more than 1: that many app processes on one `chroma run` server "
+                             "(README, Running for many users), the users spread over them")
     args = parser.parse_args()
+    if args.instances > 1:
+        many_instances(args, [q["text"] for q in benchmark_queries()])
+        return
     questions = [q["text"] for q in benchmark_queries()]
     log = ROOT / "benchmarks" / ".cache" / "serving-app.log"
 
@@ -169,7 +179,7 @@ def main() -> None:
     try:
         alone = Client(url)
         single = [ask(alone, q) for q in questions[:args.requests * 2]]
-        latencies, errors = users(url, questions, args.users, args.requests)
+        latencies, errors = users([url], questions, args.users, args.requests)
         rss = peak_rss_mb(app.pid)
     finally:
         app.terminate()
@@ -189,6 +199,34 @@ def main() -> None:
     for error in errors[:3]:
         print(f"  error: {error}")
     print(f"app process peak RSS {rss:.0f} MB (bar at 100k: {RSS_BAR_MB} MB)")
+
+
+def many_instances(args: argparse.Namespace, questions: list[str]) -> None:
+    """16 users over several app instances sharing one Chroma server on the corpus' index."""
+    sys.path.insert(0, str(ROOT))
+    from tests.chroma_server import ChromaServer
+
+    with ChromaServer(settings_for(args.corpus).chroma_path) as server:
+        apps = [start_app(args.corpus, ROOT / "benchmarks" / ".cache" / f"serving-app-{n}.log",
+                          server.url) for n in range(args.instances)]
+        try:
+            latencies, errors = users([url for _, url, _ in apps], questions, args.users,
+                                      args.requests)
+            rss = [peak_rss_mb(app.pid) for app, _, _ in apps]
+            server_rss = peak_rss_mb(server.pid) if server.pid else float("nan")
+        finally:
+            for app, _, _ in apps:
+                app.terminate()
+                app.wait(timeout=60)
+    p95 = percentile(latencies, 95)
+    print(f"corpus {args.corpus}, {args.instances} app instances on one Chroma server")
+    print(f"{args.users} users x {args.requests} questions: {len(latencies)} answered, "
+          f"{len(errors)} errors, p50 {percentile(latencies, 50) * 1000:.0f} ms, p95 "
+          f"{p95 * 1000:.0f} ms; bar no errors, p95 <= {P95_BAR_S * 1000:.0f} ms: "
+          f"{'met' if not errors and p95 <= P95_BAR_S else 'MISSED'}")
+    for error in errors[:3]:
+        print(f"  error: {error}")
+    print(f"peak RSS: apps {', '.join(f'{r:.0f}' for r in rss)} MB, server {server_rss:.0f} MB")
 
 
 if __name__ == "__main__":
