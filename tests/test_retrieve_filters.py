@@ -31,16 +31,16 @@ def test_a_filter_applied_after_the_search_finds_what_chroma_would(
     where = filters.where(snapshot.masks.any_superseded)
     assert mask is not None and where is not None and 0 < mask.sum() < len(mask)
     k, allowed = 2, int(mask.sum())  # small: the tiny knowledge base has 14 chunks
-    by_share = -(-2 * k * len(mask) // allowed)  # n when the share allowed sets it
-    modes = {"chroma": -k, "shut-out": len(mask)}
-    if len(mask) - allowed > by_share - k:  # a limit between the two: n is 2k over the share
-        modes["share"] = by_share - k
+    # (_POST_FILTER_MAX, _UNFILTERED_MAX): Chroma filters; k + shut out; 2k over the share,
+    # then grown to what the share found near the question needs
+    modes = {"chroma": (0, 0), "shut-out": (10**6, 10**6), "share": (0, 10**6)}
     for question in QUESTIONS:
         for field, encoder in (("dense", embedder), ("multilingual", assistant.multilingual)):
             vector = encoder.embed_query(question)
             found = {}
-            for mode, limit in modes.items():
-                monkeypatch.setattr(retrieve, "_POST_FILTER_MAX", limit)
+            for mode, (few, most) in modes.items():
+                monkeypatch.setattr(retrieve, "_POST_FILTER_MAX", few)
+                monkeypatch.setattr(retrieve, "_UNFILTERED_MAX", most)
                 found[mode] = retriever._nearest(snapshot, vector, k, where, mask, field)
             assert all(f == found["chroma"] for f in found.values()), (question, field, found)
             assert all(mask[p] for p in found["chroma"])
