@@ -58,7 +58,6 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-
 class ExportFolder:
     """A private temporary folder of exported answers. Every answer gets its file (the download
     button needs it before it is pressed); files older than `keep_seconds` are removed as new

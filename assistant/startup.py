@@ -10,15 +10,12 @@ remaining imports and loads mostly hold the interpreter lock, and side by side t
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
-
-log = logging.getLogger("toolbox.startup")
 
 WARM_UP_QUESTION = "How do we start a heat action plan?"
 

@@ -113,7 +113,7 @@ class Embedder:
         self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._cache.get_or_compute(text, self._embed_one)
+        return self.embed_query_soon(text).result()
 
     def embed_query_soon(self, text: str) -> Future[np.ndarray]:
         """`embed_query` started now and collected from the future later, so the caller can
@@ -121,7 +121,8 @@ class Embedder:
         cached = self._cache.get(text)
         if cached is not None or self._questions is None:
             done: Future[np.ndarray] = Future()
-            done.set_result(cached if cached is not None else self.embed_query(text))
+            done.set_result(cached if cached is not None else
+                            self._cache.get_or_compute(text, self._embed_one))
             return done
 
         def keep(vectors: Future[np.ndarray]) -> np.ndarray:
@@ -146,8 +147,7 @@ class Embedder:
         return [self._cache.get_or_compute(t, compute) for t in texts]
 
     def _embed_one(self, text: str) -> np.ndarray:
-        if self._questions is not None:
-            return self._questions.encode([text])[0]
+        """One question by sentence-transformers (models ingest/bert.py does not cover)."""
         return np.asarray(self._sentence_transformer().encode(
             text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
         ), dtype=np.float32)
