@@ -126,6 +126,8 @@ def test_ingest_ask_evaluate_and_the_app_work_with_the_network_refused(
         _, tools, sources, *_ = client.predict("drought monitoring maps", [], [], [], [], [],
                                                [], [], api_name="/ask")
         assert "tool-card" in tools and "Dürremonitor" in tools
+        # gradio's per-event monitoring summary (a pandas frame over past events) never ran.
+        assert blocks._queue.cached_event_analytics_summary == {"functions": {}}
     finally:
         blocks.close()
     assert no_network == [], f"something tried to go online: {no_network}"
