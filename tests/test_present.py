@@ -45,6 +45,11 @@ def test_highlight_escapes_first_then_marks_stems_and_translations() -> None:
     assert "<mark>Hitzewarnungen</mark>" in marked
     assert "<mark>heat</mark> <mark>warnings</mark>" in marked  # the glossary's translation
     assert "<mark>amp</mark>" not in highlight("a & b", query_stems("amp"))
+    # Entity names are not words; the same letters as a word of the text are.
+    assert highlight("it's x27 &#x27; amp", query_stems("x27 amp")) == (
+        "it&#x27;s <mark>x27</mark> &amp;#<mark>x27</mark>; <mark>amp</mark>")
+    assert highlight("Regen-Plan plan_b planet", query_stems("plan")) == (
+        "Regen-<mark>Plan</mark> <mark>plan</mark>_b planet")
 
 
 def test_tool_card_shows_why_link_and_cited_page_in_german() -> None:
