@@ -1,6 +1,7 @@
 """The Gradio app: a chat that answers with ranked tools and the passages behind them (removable
 filter chips, a Markdown export, thumbs up/down), a Browse tab (hazards x phases), an Evaluate
-tab that benchmarks retrievers, and the cited PDFs at /documents/<id>.pdf.
+tab that benchmarks retrievers, the cited PDFs at /documents/<id>.pdf and the answers' Markdown
+at /exports/<token>.md.
 
 UI only: every answer, vote and evaluation goes through `assistant.service.Assistant`. All
 text that comes from the knowledge base or the user is escaped before it is shown; only http(s)
@@ -24,6 +25,7 @@ configure_offline()
 import gradio as gr  # noqa: E402  (after the offline switch)
 
 from assistant import browse, chat, report, startup, workbench  # noqa: E402
+from assistant import export as answer_export  # noqa: E402
 from assistant.auth import TooManyLogins, launch_options  # noqa: E402
 from assistant.documents import DocumentFiles, routes  # noqa: E402
 from assistant.editor import (  # noqa: E402
@@ -36,7 +38,6 @@ from assistant.editor import (  # noqa: E402
     status_rows,
 )
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
-from assistant.export import ExportFolder  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
 from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
@@ -60,6 +61,7 @@ log = logging.getLogger("toolbox.app")
 BUILTIN_TOOLS = "built-in benchmark: tools"
 BUILTIN_PASSAGES = "built-in benchmark: passages"
 UPLOAD = "upload a BEIR zip"
+ANSWER_OUTPUTS = 8  # what a new question changes: the outputs before the filter controls
 
 
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
@@ -67,7 +69,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     gate = gate or EditorGate(assistant.settings.editor_password)
 
     files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
-    exports = ExportFolder()
+    exports = answer_export.ExportedAnswers()
 
     def answer_turn(message: str | None, history: list[dict[str, Any]] | None,
                     turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
@@ -97,29 +99,28 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                             if isinstance(err, ToolboxError) else "Something went wrong while "
                             "answering; please try again. The error was logged."})
             return (history, "", "", "", turns, gr.update(choices=[], value=None),
-                    gr.update(choices=[], value=[]), state,
-                    gr.update(value=None, visible=False), *values)
+                    gr.update(choices=[], value=[]), state, *values)
         history.append({"role": "assistant", "content": answer_markdown(answer)})
         turns[len(history) - 1] = {"query": message, "search": answer.search_query or message,
                                    "filters": filters, "shown": [r.tool.id for r in answer.tools]}
         state = chat.shown(filters, answer.chips, state)
         text = texts(answer.language)
-        export = exports.write(answer, filters)
         choices = [(f"{rank}. {r.tool.name}", r.tool.id)
                    for rank, r in enumerate(answer.tools, start=1)]
-        return (history, tools_html(answer, filters, files.url),
+        return (history, tools_html(answer, filters, files.url, exports.add(answer, filters)),
                 passages_html(answer, files.url), "", turns,
                 gr.update(choices=choices, value=choices[0][1] if choices else None,
                           label=text["rate"]),
                 gr.update(choices=chat.choices(state, answer.language), value=list(state.active),
                           label=text["chips"]),
-                state, gr.update(value=str(export), label=text["export"], visible=True),
-                *chat.filter_values(filters))
+                state, *chat.filter_values(filters))
 
     def respond(message: str, history: list[dict[str, Any]] | None,
                 turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
                 *values: list[str]) -> tuple[Any, ...]:
-        return answer_turn(message or "", history, turns, state, values)
+        # A new question leaves the filter controls as they are: not sending them back saves
+        # six outputs' processing per answer in gradio.
+        return answer_turn(message or "", history, turns, state, values)[:ANSWER_OUTPUTS]
 
     def change_chips(selected: list[str] | None, history: list[dict[str, Any]] | None,
                      turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
@@ -191,7 +192,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     theme = gr.themes.Default(font=["system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False,
-                   delete_cache=(3600, 3600)) as blocks:  # gradio's copies of exports, results
+                   delete_cache=(3600, 3600)) as blocks:  # gradio's copies of results
         gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                     "your municipality with heat, heavy rain, floods, drought or storms.")
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
@@ -215,8 +216,6 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                         for name, values in (("hazards", HAZARDS), ("phases", PHASES),
                                              ("scales", SCALES), ("languages", LANGUAGES),
                                              ("kinds", KINDS), ("costs", COSTS))]
-                export = gr.DownloadButton(TEXTS["en"]["export"], visible=False,
-                                           elem_id="export")
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
@@ -245,15 +244,14 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             downloads = gr.File(label="Report and JSON", file_count="multiple")
         context = [chatbot, turns, chip_state, *filter_boxes]
         outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
-                   export, *filter_boxes]
-        send.click(respond, [question, *context], outputs, api_name="ask")
-        question.submit(respond, [question, *context], outputs, api_name=False)
+                   *filter_boxes]
+        send.click(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name="ask")
+        question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name=False)
         chips.input(change_chips, [chips, *context], outputs, api_name=False)
         gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
               api_name=False)
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
-                             gr.update(choices=[], value=[]), chat.ChipState(),
-                             gr.update(value=None, visible=False), *([[]] * 6)),
+                             gr.update(choices=[], value=[]), chat.ChipState(), *([[]] * 6)),
                     None, outputs, api_name=False)
         chatbot.like(vote_answer, [turns], [thanks], api_name=False)
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],
@@ -268,7 +266,10 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     # The handlers, for tests.
     blocks.respond = respond  # type: ignore[attr-defined]
     blocks.change_chips = change_chips  # type: ignore[attr-defined]
-    blocks.document_routes = routes(files)  # type: ignore[attr-defined]
+    # Beside gradio's: the cited PDFs and the answers' Markdown downloads.
+    app_routes = [*routes(files), *answer_export.routes(exports)]
+    blocks.app_routes = app_routes  # type: ignore[attr-defined]
+
     blocks.vote_answer = vote_answer  # type: ignore[attr-defined]
     blocks.vote_tool = vote_tool  # type: ignore[attr-defined]
     blocks.run_evaluation = run_evaluation  # type: ignore[attr-defined]
@@ -375,7 +376,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     blocks.queue(default_concurrency_limit=4)
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
                   share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[], **launch_options(settings, blocks.document_routes))
+                  footer_links=[], **launch_options(settings, blocks.app_routes))
 
 
 def main() -> None:

@@ -1,16 +1,21 @@
 """An answer as Markdown, with its tools and sources, for staff to keep or forward; and the
-folder the chat's download button serves those files from."""
+answers kept for the chat's download link, rendered only when someone follows it."""
 
 from __future__ import annotations
 
 import re
-import tempfile
+import secrets
+import threading
 import time
-import uuid
-from pathlib import Path
+from collections import OrderedDict
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from assistant import present
 from assistant.answer import Answer
+from assistant.documents import signed_in
 from assistant.evidence import chip_filters, why, why_text
 from assistant.filters import Filters
 from assistant.labels import texts, value_label
@@ -58,23 +63,60 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-class ExportFolder:
-    """A private temporary folder of exported answers. Every answer gets its file (the download
-    button needs it before it is pressed); files older than `keep_seconds` are removed as new
-    ones are written, so a long-running app does not fill its disk with them."""
+ROUTE = "/exports"
+_TOKEN = re.compile(r"^([A-Za-z0-9_-]{16})\.md$")
 
-    def __init__(self, keep_seconds: float = 3600.0) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="toolbox-answers-"))
+
+class ExportedAnswers:
+    """The chat's recent answers by an unguessable token, for their download links.
+
+    An answer is rendered as Markdown only when its link is followed: most never are, and
+    writing a file for each (which gradio then copied into its cache for a download button)
+    cost about 3 ms of the interpreter lock per answer, 6% of it (py-spy, 16 users). An answer
+    is kept `keep_seconds`, and at most `max_answers` are kept, the oldest dropped first.
+    """
+
+    def __init__(self, keep_seconds: float = 3600.0, max_answers: int = 2000) -> None:
         self.keep_seconds = keep_seconds
-        self._pruned = time.time()
+        self.max_answers = max_answers
+        self._answers: OrderedDict[str, tuple[float, Answer, Filters]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def write(self, answer: Answer, filters: Filters = Filters()) -> Path:
-        now = time.time()
-        if now - self._pruned > min(60.0, self.keep_seconds):  # not a folder scan per answer
-            self._pruned = now
-            for old in self.path.glob("answer-*.md"):
-                if old.stat().st_mtime < now - self.keep_seconds:
-                    old.unlink(missing_ok=True)
-        target = self.path / f"answer-{uuid.uuid4().hex[:12]}.md"
-        target.write_text(to_markdown(answer, filters), encoding="utf-8")
-        return target
+    def add(self, answer: Answer, filters: Filters = Filters()) -> str:
+        """Keep `answer`; returns the app path that downloads it as Markdown."""
+        token = secrets.token_urlsafe(12)  # 16 characters
+        now = time.monotonic()
+        with self._lock:
+            self._answers[token] = (now, answer, filters)
+            while self._answers and (len(self._answers) > self.max_answers or
+                                     next(iter(self._answers.values()))[0]
+                                     < now - self.keep_seconds):
+                self._answers.popitem(last=False)
+        return f"{ROUTE}/{token}.md"
+
+    def markdown(self, name: str) -> str | None:
+        """The Markdown for a requested `<token>.md`; None when unknown or expired."""
+        match = _TOKEN.match(name)
+        with self._lock:
+            kept = self._answers.get(match.group(1)) if match else None
+        if kept is None or kept[0] < time.monotonic() - self.keep_seconds:
+            return None
+        return to_markdown(kept[1], kept[2])
+
+
+def routes(exports: ExportedAnswers) -> list[Route]:
+    """GET /exports/<token>.md for the app: the answer as a Markdown download, behind the same
+    reader gate as the app (assistant/documents.py)."""
+    def export(request: Request) -> Response:
+        if not signed_in(request):
+            return PlainTextResponse("Not authenticated.", status_code=401)
+        name = request.path_params["name"]
+        markdown = exports.markdown(name)
+        if markdown is None:
+            return PlainTextResponse("No such answer (answers are kept for an hour).",
+                                     status_code=404)
+        download = f'attachment; filename="answer-{name[:8]}.md"'
+        return Response(markdown, media_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": download,
+                                 "X-Content-Type-Options": "nosniff"})
+    return [Route(f"{ROUTE}/{{name}}", export, methods=["GET", "HEAD"])]

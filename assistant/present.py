@@ -33,6 +33,9 @@ CSS = """
 .passage mark {background: #fff3b0; padding: 0 1px;}
 .searched {color: #6e7781; font-size: 0.85em; margin-bottom: 8px;}
 .evidence {margin-top: 6px; font-size: 0.9em;}
+.export-row {margin: -4px 0 8px 0;}
+.export {display: inline-block; border: 1px solid #d0d7de; border-radius: 6px; padding: 2px 10px;
+         font-size: 0.9em; text-decoration: none;}
 """
 EXPERIENCE_TEXTS = {
     "en": {"title": "Experiences of other cities", "source": "source"},
@@ -67,12 +70,16 @@ def _no_documents(doc_id: str) -> str | None:
     return None
 
 
-def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _no_documents
-               ) -> str:
+def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _no_documents,
+               export_url: str | None = None) -> str:
     """The ranked tools as cards: why each fits, its link, and its passages with the matching
-    words marked; headed by what was searched when that differs from what was asked."""
+    words marked; headed by the link to download the answer (when `export_url` is given) and
+    by what was searched when that differs from what was asked."""
     t = texts(answer.language)
     head = f"<h3>{html.escape(t['tools'])}</h3>"
+    if export_url:
+        head += (f'<div class="export-row"><a class="export" href="{html.escape(export_url)}" '
+                 f'download>{html.escape(t["export"])}</a></div>')
     if answer.search_query:
         head += (f'<div class="searched">{html.escape(t["searched_for"])}: '
                  f"{html.escape(answer.search_query)}</div>")

@@ -9,9 +9,10 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from ingest.settings import Settings
 
@@ -45,7 +46,8 @@ def ask(blocks, message, history=None, turns=None, state=None, filters=NO_FILTER
 
 def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     out = ask(blocks, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
-    history, tools, sources, _, turns, _, chips, state, export = out[:9]
+    assert len(out) == 8  # a new question leaves the filter controls alone
+    history, tools, sources, _, turns, _, chips, state = out
     assert "Empfohlene Werkzeuge" in tools and "Warum:" in tools
     assert tools.index("DWD heat warning system") < tools.index("tool-card", 200)
     assert 'href="/documents/hitze-leitfaden.pdf#page=2"' in sources
@@ -54,8 +56,13 @@ def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     assert out[5]["label"] == "Ein gezeigtes Werkzeug bewerten"
     cited = {int(n) for n in re.findall(r"\\\[(\d+)\\\]", history[-1]["content"])}
     assert cited and all(f'<div class="passage-source">[{n}] ' in sources for n in cited)
-    markdown = Path(export["value"]).read_text("utf-8")
-    assert markdown.startswith("# Frage") and "DWD heat warning system" in markdown
+    client = TestClient(Starlette(routes=blocks.app_routes))  # the app's own routes
+    link = re.search(r'<a class="export" href="(/exports/[^"]+\.md)" download>', tools)
+    assert link and "Antwort herunterladen" in tools
+    markdown = client.get(link.group(1))
+    assert markdown.status_code == 200 and "attachment" in markdown.headers["content-disposition"]
+    assert markdown.text.startswith("# Frage") and "DWD heat warning system" in markdown.text
+    assert client.get("/exports/unknown-token-000.md").status_code == 404
 
     out = ask(blocks, "und nur kostenlose?", history, turns, state)
     history, tools, _, _, turns, _, chips, state = out[:8]
@@ -80,14 +87,14 @@ def test_a_filter_removed_as_chip_clears_the_control(blocks) -> None:
     assert chips["value"][0] == "hazards:heat" and "Recommended tools" in out[1]
     out = blocks.change_chips([c for c in chips["value"] if c != "hazards:heat"], history,
                               turns, state, *filters)
-    assert out[9] == [] and "hazards:heat" not in out[6]["value"]
+    assert out[8] == [] and "hazards:heat" not in out[6]["value"]
 
 
 
 def test_documents_route_serves_only_indexed_pdfs(blocks) -> None:
     port = free_port()
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                  quiet=True, footer_links=[], app_kwargs={"routes": blocks.document_routes})
+                  quiet=True, footer_links=[], app_kwargs={"routes": blocks.app_routes})
     base = f"http://127.0.0.1:{port}/documents/"
     try:
         with urllib.request.urlopen(base + "hitze-leitfaden.pdf", timeout=10) as response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import uuid
 from pathlib import Path
 
@@ -172,7 +173,7 @@ def test_reader_password_closes_the_app_and_its_api(app_module, shipped_assistan
     port = _free_port()
     blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                   quiet=True, footer_links=[],
-                  **app_module.launch_options(settings, blocks.document_routes))
+                  **app_module.launch_options(settings, blocks.app_routes))
     url = f"http://127.0.0.1:{port}/"
     document = f"{url}documents/heat-action-plans.pdf"
     try:
@@ -194,6 +195,12 @@ def test_reader_password_closes_the_app_and_its_api(app_module, shipped_assistan
         _, tools, *_ = reader.predict("heat warning for care homes", [], [], [], [], [], [], [],
                                            api_name="/ask")
         assert "tool-card" in tools
+        export = re.search(r'<a class="export" href="/(exports/[^"]+)"', tools).group(1)
+        assert httpx.get(f"{url}{export}").status_code == 401  # the answer's download too
+        with httpx.Client() as session:
+            session.post(f"{url}login", data={"username": "a", "password": READER})
+            downloaded = session.get(f"{url}{export}")
+            assert downloaded.status_code == 200 and downloaded.text.startswith("# Question")
     finally:
         blocks.close()
 

@@ -58,7 +58,7 @@ def test_follow_up_filter_chip_browse_and_screenshot(page, app_url) -> None:
     assert page.locator("#sources mark", has_text="Hitzewarnungen").count() >= 1
 
     with page.expect_download(timeout=30_000) as download:
-        page.locator("#export").click()
+        page.locator("#tools a.export").click()
     markdown = Path(download.value.path()).read_text("utf-8")
     assert markdown.startswith("# Frage") and "DWD heat warning system" in markdown
 

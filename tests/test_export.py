@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from assistant.export import ExportFolder, to_markdown
+from assistant.export import ExportedAnswers, to_markdown
 
 from .test_present import answer
 
@@ -31,14 +31,20 @@ def test_english_export_without_tools() -> None:
     assert "\\[x\\](javascript" in md
 
 
-def test_export_folder_keeps_recent_files_and_removes_old_ones() -> None:
-    kept = ExportFolder()
-    first, second = kept.write(answer()), kept.write(answer())
-    assert first != second and first.exists() and second.exists()
-    assert "# " in first.read_text("utf-8")
+def test_exported_answers_render_on_request_and_expire() -> None:
+    kept = ExportedAnswers()
+    first, second = kept.add(answer("de")), kept.add(answer("en"))
+    assert first != second and first.startswith("/exports/") and first.endswith(".md")
+    assert kept.markdown(first.rsplit("/", 1)[1]).startswith("# Frage")
+    assert kept.markdown(second.rsplit("/", 1)[1]).startswith("# Question")
+    for name in ("x.md", "../../etc/passwd", first.rsplit("/", 1)[1].removesuffix(".md"), ""):
+        assert kept.markdown(name) is None
 
-    brief = ExportFolder(keep_seconds=0.0)
-    old = brief.write(answer())
+    few = ExportedAnswers(max_answers=2)
+    names = [few.add(answer()).rsplit("/", 1)[1] for _ in range(3)]
+    assert few.markdown(names[0]) is None and few.markdown(names[2]) is not None
+
+    brief = ExportedAnswers(keep_seconds=0.01)
+    old = brief.add(answer()).rsplit("/", 1)[1]
     time.sleep(0.02)
-    new = brief.write(answer())
-    assert not old.exists() and new.exists()
+    assert brief.markdown(old) is None
