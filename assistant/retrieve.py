@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.filters import FilterMasks, Filters
 from assistant.fusion import fusion_weights
+from assistant.heap import long_lived
 from assistant.search import SIGNALS, Mode
 from ingest import chunk_cache
 from ingest.chunk import embedding_text
@@ -156,7 +157,8 @@ class Retriever:
             self._checked = time.monotonic()
 
     def _load(self) -> Snapshot:
-        return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir)
+        with long_lived():  # millions of objects at 100k chunks (assistant/heap.py)
+            return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir)
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:
