@@ -6,6 +6,7 @@ flag, dialogs, console) or turning into an element."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -99,7 +100,9 @@ def test_hostile_tool_document_and_question_are_shown_as_text(watched) -> None:
         "#chat").inner_text()
     links = page.evaluate("[...document.querySelectorAll('#tools a, #sources a, #chat a')]"
                           ".map(a => a.getAttribute('href'))")
-    assert set(links) <= {"https://example.org/heat-shade", "https://www.hitzewarnungen.de/"}
+    ours = {link for link in links if re.fullmatch(r"/exports/[A-Za-z0-9_-]{16}\.md", link)}
+    assert len(ours) == 1  # the answer's own download link
+    assert set(links) - ours <= {"https://example.org/heat-shade", "https://www.hitzewarnungen.de/"}
     assert "https://example.org/heat-shade" in links
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "hostile-content.png"), full_page=True)
