@@ -19,6 +19,8 @@ from assistant.rank import RankedTool, tool_stems
 from ingest.text import analyze, words
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
+_ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
 MAX_NAMED_IN = 2
 
@@ -62,10 +64,10 @@ class Highlighter:
     """Marks the words of passages whose stems are in `stems`, for many passages of one answer.
 
     Whether a word is marked depends on the word alone, so each distinct word is stemmed once
-    per question, and one regex of every matching word seen so far marks any passage (it is
-    rebuilt only when a passage brings a new one). An answer highlights about 28 passages of
-    ~570 characters, 21 of them distinct; per passage this was a Python call per word and a
-    regex of its own, 15% of the interpreter lock per answer (py-spy, one user, 100k chunks).
+    per question, and a passage shown twice (on a card and among the sources) is marked once.
+    An answer highlights about 28 passages of ~570 characters, 21 of them distinct, with about
+    760 distinct words. A regex of the marked words per passage was tried: compiling it cost
+    more than the per-word callback it saved (py-spy, 16 users at 100k chunks).
     Safe to share between threads: a word is added to the hits before it counts as known.
     """
 
@@ -73,7 +75,6 @@ class Highlighter:
         self.stems = stems
         self._known: set[str] = set()
         self._hits: set[str] = set()
-        self._pattern: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
         self._marked: dict[str, str] = {}
 
     def mark(self, text: str) -> str:
@@ -87,22 +88,12 @@ class Highlighter:
             self._known.add(word)
         escaped = html.escape(text)
         if not words.isdisjoint(self._hits):
-            covered, pattern = self._pattern
-            if pattern is None or not words.isdisjoint(self._hits - covered):
-                covered = frozenset(self._hits)
-                pattern = _marked_words(covered)
-                self._pattern = (covered, pattern)
-            escaped = pattern.sub(r"<mark>\g<0></mark>", escaped)
+            hits = self._hits
+            escaped = _ESCAPED_TOKEN.sub(
+                lambda m: f"<mark>{m.group()}</mark>" if m.group() in hits else m.group(), escaped)
         if len(self._marked) < 256:
             self._marked[text] = escaped
         return escaped
-
-
-def _marked_words(marked: frozenset[str]) -> re.Pattern[str]:
-    """The whole words `marked` in escaped text."""
-    alternatives = "|".join(re.escape(word) for word in sorted(marked, key=len, reverse=True))
-    # Not inside a longer word, nor an entity's name (the 'amp' of &amp;, the 'x27' of &#x27;).
-    return re.compile(rf"(?<![^\W_])(?<!&)(?<!&#)(?:{alternatives})(?![^\W_])")
 
 
 def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
