@@ -74,14 +74,15 @@ class Raw:
     """Gradio's queue protocol by hand: any function by index, with any session id, exactly
     as a hostile client would call it (the UI's hidden events included)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         self.url = url
         self.session = uuid.uuid4().hex
+        self.headers = headers or {}
 
     def call(self, fn_index: int, data: list) -> dict:
         joined = httpx.post(f"{self.url}gradio_api/queue/join", json={
             "data": data, "fn_index": fn_index, "session_hash": self.session,
-            "event_data": None, "trigger_id": None}, timeout=30)
+            "event_data": None, "trigger_id": None}, headers=self.headers, timeout=30)
         assert joined.status_code == 200, joined.text
         with httpx.stream("GET", f"{self.url}gradio_api/queue/data",
                           params={"session_hash": self.session}, timeout=60) as stream:
@@ -163,6 +164,23 @@ def test_failed_logins_are_rate_limited_over_http_and_never_logged(editor_app, c
     captured = capsys.readouterr()
     for secret in (PASSWORD, "guess-number-"):
         assert secret not in caplog.text + captured.out + captured.err
+
+
+def test_behind_a_proxy_on_this_host_each_client_has_its_own_lockout(editor_app) -> None:
+    """A reverse proxy on this host (loopback) passes the client's address in X-Forwarded-For,
+    which the server (uvicorn) trusts from 127.0.0.1 and ::1 only (FORWARDED_ALLOW_IPS): one
+    guessing client locks out itself, not every user of the proxy."""
+    url, blocks, _ = editor_app
+    names = _indexes(blocks)
+    guesser = Raw(url, {"X-Forwarded-For": "10.1.2.3"})
+    for attempt in range(4):
+        guesser.call(names["login"], [f"guess-number-{attempt}"])
+    again = Raw(url, {"X-Forwarded-For": "10.1.2.3"})
+    assert "too many failed logins" in json.dumps(again.call(names["login"], [PASSWORD]))
+    colleague = Raw(url, {"X-Forwarded-For": "10.9.8.7"})
+    out = json.dumps(colleague.call(names["login"], [PASSWORD])["output"])
+    assert "too many failed logins" not in out and "Wrong password." not in out
+    assert colleague.call(names["refresh"], [])["success"] is True
 
 
 def test_reader_password_closes_the_app_and_its_api(app_module, shipped_assistant) -> None:  # noqa: F811
