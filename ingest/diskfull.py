@@ -48,7 +48,8 @@ def is_disk_full(err: BaseException) -> bool:
 SPACE_FLOOR = 2_000_000
 
 
-def check_space(folder: Path | None, text_bytes: int, vector_bytes: int) -> None:
+def check_space(folder: Path | None, text_bytes: int, vector_bytes: int,
+                doing: str = "the ingest") -> None:
     """Refuse a write that would not fit on the disk under `folder` (None: not ours to check)."""
     if folder is None:
         return
@@ -56,7 +57,7 @@ def check_space(folder: Path | None, text_bytes: int, vector_bytes: int) -> None
     free = shutil.disk_usage(folder).free
     if free < need:
         raise DiskFull(f"{folder}: the disk is full ({free / 1e6:.1f} MB free, about "
-                       f"{need / 1e6:.1f} MB needed); the ingest stopped. {_AFTER}")
+                       f"{need / 1e6:.1f} MB needed); {doing} stopped. {_AFTER}")
 
 
 _AFTER = ("What was indexed before is intact and still served (nothing half-written is used). "

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ingest.diskfull import check_space, disk_full_explained
 from ingest.embed import Embedder
 from ingest.embed_multilingual import make_multilingual_embedder
 from ingest.errors import ToolboxError
@@ -57,11 +59,18 @@ def reindex(settings: Settings, embedder: Embedder,
     started = time.perf_counter()
     if multilingual is None:
         multilingual = make_multilingual_embedder(settings.multilingual_model)
-    with write_lock(settings.data_dir / "write.lock"):
+    space_dir = None if settings.chroma_url else settings.data_dir  # a server's disk: not ours
+    with write_lock(settings.data_dir / "write.lock"), \
+            disk_full_explained(settings.chroma_url or settings.data_dir, "the reindex"):
         client = connect(settings)
         old_generation = live_generation(client, settings.collection)
         old = Store(client, settings.collection, None, generation=old_generation)
         spec = index_spec(embedder, multilingual, old.spec.chunk_size, old.spec.chunk_overlap)
+        # The whole new generation must fit beside the live one: refused before Chroma writes
+        # anything (after a full disk mid-write its embedded core can hang the next write).
+        chunks = sum(r.chunks for r in old.manifest().values())
+        check_space(space_dir, chunks * spec.chunk_size,
+                    chunks * 4 * (spec.dim + spec.multilingual_dim), "the reindex")
         same: dict[Field, bool] = {
             "dense": (old.spec.model, old.spec.dim) == (spec.model, spec.dim),
             "multilingual": bool(spec.multilingual_model) and (
@@ -77,7 +86,8 @@ def reindex(settings: Settings, embedder: Embedder,
             new = Store(client, settings.collection, spec, generation=target)
         new.sweep_orphans()
         for _ in range(_CATCH_UP_ROUNDS):  # ingests may land in the old one meanwhile
-            if not _copy_missing(old, new, embedder, progress, multilingual, carried):
+            if not _copy_missing(old, new, embedder, progress, multilingual, carried,
+                                 space_dir):
                 break
         else:
             raise ToolboxError("the index kept changing during reindex; run it again when "
@@ -92,7 +102,7 @@ def reindex(settings: Settings, embedder: Embedder,
 
 
 def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: ProgressCallback,
-                  multilingual: Any, carried: frozenset[Field]) -> bool:
+                  multilingual: Any, carried: frozenset[Field], space_dir: Path | None) -> bool:
     """Copy the sources the new generation lacks (or holds in another version); drop those gone
     from the old. Returns whether anything had to be done."""
     source, target = old.manifest(), new.manifest()
@@ -101,7 +111,7 @@ def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: Progress
     for source_id in gone:
         new.remove_source(source_id)
     writer = Writer(new, embedder, progress, multilingual=multilingual, carry=old,
-                    carried=carried)
+                    carried=carried, space_dir=space_dir, doing="the reindex")
     writer.expected = sum(r.chunks for r in todo)
     try:
         for start in range(0, len(todo), _SOURCES_PER_READ):

@@ -41,16 +41,18 @@ class Writer:
     def __init__(self, store: Store, embedder: Embedder,
                  progress: ProgressCallback = no_progress, group: int = GROUP,
                  space_dir: Path | None = None, multilingual: Any = None,
-                 carry: Store | None = None, carried: frozenset[Field] = frozenset()) -> None:
+                 carry: Store | None = None, carried: frozenset[Field] = frozenset(),
+                 doing: str = "the ingest") -> None:
         """Args:
             space_dir: the disk the store writes to, checked before each group (None: remote).
+            doing: what a full disk stops, as its message says ("the ingest").
             multilingual: the second encoder (ingest/embed_multilingual.py); the store must
                 have a place for its vectors exactly when it is given.
             carry, carried: a store whose vectors of the `carried` fields are copied instead of
                 computed (reindex: the encoder of that field did not change).
         """
         self.store = store
-        self.space_dir = space_dir
+        self.space_dir, self.doing = space_dir, doing
         self.embedder = embedder
         self.multilingual = multilingual
         self.carry, self.carried = carry, carried
@@ -131,7 +133,8 @@ class Writer:
             multilingual = np.concatenate(across) if across else \
                 np.zeros((0, self.multilingual.dim), "f4")
         check_space(self.space_dir, sum(len(c.text.encode()) for _, cs in group for c in cs),
-                    vectors.nbytes + (0 if multilingual is None else multilingual.nbytes))
+                    vectors.nbytes + (0 if multilingual is None else multilingual.nbytes),
+                    self.doing)
         log.info("writing %d sources (%d chunks)", len(group), len(texts))
         self.store.replace_sources(group, vectors, multilingual)
         with self._lock:

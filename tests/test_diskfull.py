@@ -97,6 +97,37 @@ def test_disk_full_stops_ingest_clearly_and_keeps_the_index_consistent(
     assert any(h.chunk.doc_id == "big-guide" for h in found.passages)
 
 
+def test_a_reindex_that_would_not_fit_is_refused_before_it_writes(
+        small_disk: Path, settings, embedder, tmp_path: Path) -> None:
+    from ingest.generations import live_generation
+    from ingest.reindex import reindex
+    from ingest.store import connect
+
+    settings = dataclasses.replace(settings, data_dir=small_disk / "data")
+    assistant = Assistant(settings, embedder=embedder)
+    kb = copy_tools(tmp_path / "kb", ["dwd-hitzewarnsystem", "efas"])
+    assert not assistant.ingest([kb, big_guide(tmp_path / "big" / "guide.md", 40)]).failed
+    client = connect(settings)
+    before = (live_generation(client, settings.collection), assistant.store.manifest(),
+              [c.name for c in client.list_collections()])
+
+    filler = fill(small_disk, leave=1_500_000)
+    with pytest.raises(DiskFull) as full:
+        reindex(settings, embedder)
+    assert str(full.value).startswith(f"{settings.data_dir}: the disk is full (")
+    assert "the reindex stopped. What was indexed before is intact" in str(full.value)
+    # Nothing was written: the live generation serves as before, no new one was begun.
+    assert (live_generation(client, settings.collection), assistant.store.manifest(),
+            [c.name for c in client.list_collections()]) == before
+    assert assistant.ask("heat warnings for care homes").tools[0].tool.id == \
+        "dwd-hitzewarnsystem"
+
+    filler.unlink()
+    report = reindex(settings, embedder)
+    assert report.new_generation == before[0] + 1
+    assert report.chunks == sum(r.chunks for r in before[1].values())
+
+
 @pytest.mark.slow
 def test_command_line_says_disk_full_in_one_line_and_exits_1(small_disk: Path,
                                                              tmp_path: Path) -> None:
