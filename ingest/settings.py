@@ -60,7 +60,11 @@ SETTINGS: tuple[Setting, ...] = (
             "When set, the app asks every visitor for it (any user name) before anything else."),
     Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "TOOLBOX_PORT", 7860, "Port the app listens on."),
+    Setting("ui_language", "TOOLBOX_UI_LANGUAGE", "en",
+            "Language of the app's fixed texts (headings, buttons, tabs): `en` or `de`; answers "
+            "follow each question's language either way."),
 )
+UI_LANGUAGES = ("en", "de")
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -89,6 +93,7 @@ class Settings:
     reader_password: str | None
     host: str
     port: int
+    ui_language: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -108,6 +113,9 @@ class Settings:
         if not 0 < settings.chroma_timeout < math.inf:  # also refuses nan
             raise ValueError("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
                              f"{settings.chroma_timeout!r}")
+        if settings.ui_language not in UI_LANGUAGES:
+            raise ValueError(f"TOOLBOX_UI_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}, "
+                             f"got {settings.ui_language!r}")
         return settings
 
     @property

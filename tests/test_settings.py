@@ -49,3 +49,11 @@ def test_chroma_timeout_must_be_positive(value: str) -> None:
 def test_chroma_timeout_reads_seconds() -> None:
     assert Settings.from_env(environ={}).chroma_timeout == 30.0
     assert Settings.from_env(environ={"TOOLBOX_CHROMA_TIMEOUT": "2.5"}).chroma_timeout == 2.5
+
+
+def test_ui_language_is_english_or_german() -> None:
+    assert Settings.from_env(environ={}).ui_language == "en"
+    assert Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": "de"}).ui_language == "de"
+    for value in ("fr", "DE", "german"):
+        with pytest.raises(ValueError, match="TOOLBOX_UI_LANGUAGE must be one of en, de, got"):
+            Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": value})
