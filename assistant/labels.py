@@ -1,8 +1,9 @@
-"""The words the app shows around an answer, in the language of the question (English, German).
+"""The words the app shows around an answer, in the language of the question (English, German),
+and the app's fixed texts (`UI`), in the language of the setting TOOLBOX_UI_LANGUAGE.
 
-One table, so a text is translated in one place and a test can check both languages have every
-key. Vocabulary values (hazards, phases, ...) get display names here too; the stored values stay
-the closed English lists of ingest/records.py.
+One table each, so a text is translated in one place and a test can check both languages have
+every key. Vocabulary values (hazards, phases, ...) get display names here too; the stored values
+stay the closed English lists of ingest/records.py.
 """
 
 from __future__ import annotations
@@ -115,3 +116,91 @@ EXAMPLES = [
     "free tools in English for drought monitoring",
     "Our town flooded last summer, what now?",
 ]
+
+
+# The app's fixed texts: headings, buttons, tabs and its messages, in TOOLBOX_UI_LANGUAGE. The
+# Evaluate tab's benchmark labels stay English (metric names are English in either language).
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "intro": "## Resilience Toolbox Assistant\nAsk in English or German which tools help "
+                 "your municipality with heat, heavy rain, floods, drought or storms.",
+        "question": "Your question",
+        "placeholder": EXAMPLES[0],
+        "ask": "Ask",
+        "new": "New conversation",
+        "examples": "Examples",
+        "filters": "Filters",
+        "fits": "👍 fits",
+        "does_not_fit": "👎 does not fit",
+        "tab_ask": "Ask",
+        "tab_browse": "Browse",
+        "tab_evaluate": "Evaluate",
+        "tab_ingest": "Ingest",
+        "failed": "Something went wrong while answering; please try again. The error was "
+                  "logged.",
+        "only_answers": "Only answers can be rated.",
+        "ask_first": "Ask a question first, then rate one of the tools shown.",
+        "thanks": "Thank you: {vote} on {what} recorded.",
+        "the_answer": "the answer",
+        "tool": "tool {id}",
+        "browse_search": "Search within the toolbox (English or German)",
+        "browse_status": "Tools matching: {count}. Click a cell to list its tools.",
+        "hazard_phase": "hazard \\ phase",
+        "no_cell_tools": "No tools in this cell.",
+        "password": "Editor password",
+        "log_in": "Log in",
+        "wrong_password": "Wrong password.",
+        "files": "Reports and tool files",
+        "supersedes": "Supersedes (optional): id of the document this one file replaces; the "
+                      "old edition stays searchable on request",
+        "ingest": "Ingest",
+        "report": "Report",
+        "knowledge_base": "### Knowledge base",
+        "refresh": "Refresh",
+    },
+    "de": {
+        "intro": "## Resilience Toolbox Assistant\nFragen Sie auf Deutsch oder Englisch, welche "
+                 "Werkzeuge Ihrer Kommune bei Hitze, Starkregen, Hochwasser, Dürre oder Sturm "
+                 "helfen.",
+        "question": "Ihre Frage",
+        "placeholder": EXAMPLES[1],
+        "ask": "Fragen",
+        "new": "Neues Gespräch",
+        "examples": "Beispiele",
+        "filters": "Filter",
+        "fits": "👍 passt",
+        "does_not_fit": "👎 passt nicht",
+        "tab_ask": "Fragen",
+        "tab_browse": "Übersicht",
+        "tab_evaluate": "Evaluation",
+        "tab_ingest": "Einpflegen",
+        "failed": "Beim Beantworten ist ein Fehler aufgetreten; bitte versuchen Sie es erneut. "
+                  "Der Fehler wurde protokolliert.",
+        "only_answers": "Nur Antworten können bewertet werden.",
+        "ask_first": "Stellen Sie zuerst eine Frage und bewerten Sie dann eines der gezeigten "
+                     "Werkzeuge.",
+        "thanks": "Vielen Dank: Ihr {vote} für {what} wurde gespeichert.",
+        "the_answer": "die Antwort",
+        "tool": "das Werkzeug {id}",
+        "browse_search": "In der Toolbox suchen (Deutsch oder Englisch)",
+        "browse_status": "Passende Werkzeuge: {count}. Klicken Sie auf eine Zelle, um ihre "
+                         "Werkzeuge aufzulisten.",
+        "hazard_phase": "Gefahr \\ Phase",
+        "no_cell_tools": "Keine Werkzeuge in dieser Zelle.",
+        "password": "Passwort der Redaktion",
+        "log_in": "Anmelden",
+        "wrong_password": "Falsches Passwort.",
+        "files": "Berichte und Werkzeugdateien",
+        "supersedes": "Ersetzt (optional): ID des Dokuments, das diese eine Datei ersetzt; die "
+                      "alte Ausgabe bleibt auf Wunsch durchsuchbar",
+        "ingest": "Einpflegen",
+        "report": "Bericht",
+        "knowledge_base": "### Wissensbasis",
+        "refresh": "Aktualisieren",
+    },
+}
+
+
+def ui(language: str) -> dict[str, str]:
+    """The app's fixed texts for `de` or `en` (English for anything else)."""
+    return UI.get(language, UI["en"])

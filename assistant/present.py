@@ -14,7 +14,7 @@ from assistant.answer import Answer
 from assistant.browse import Matrix
 from assistant.evidence import chip_filters, highlight, query_stems, why, why_text
 from assistant.filters import Filters
-from assistant.labels import texts, value_label
+from assistant.labels import texts, ui, value_label
 from ingest.records import Hit, Tool
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
@@ -184,21 +184,28 @@ def matrix_rows(matrix: Matrix) -> list[list[object]]:
             for h, row in zip(matrix.hazards, matrix.counts, strict=True)]
 
 
-def matrix_headers(matrix: Matrix) -> list[str]:
-    return ["hazard \\ phase", *(value_label(p, "en") for p in matrix.phases)]
+def matrix_headers(matrix: Matrix, language: str = "en") -> list[str]:
+    return [ui(language)["hazard_phase"], *(value_label(p, language) for p in matrix.phases)]
 
 
-def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None) -> str:
+def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
+                   language: str = "en") -> str:
     """A Browse cell's tools (a whole hazard without `phase`): name with link, provider, kind,
     summary."""
-    heading = value_label(hazard, "en") + (f" × {value_label(phase, 'en')}" if phase else "")
+    heading = value_label(hazard, language) + (
+        f" × {value_label(phase, language)}" if phase else "")
     items = "".join(
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
         f"{safe_link(str(t.url) if t.url else None, t.name)}</h4>"
-        f'<div class="tool-meta">{html.escape(_meta(t))}</div>'
+        f'<div class="tool-meta">{html.escape(_meta(t, language))}</div>'
         f"<div>{html.escape(t.description)}</div></div>" for t in tools)
-    return f"<h3>{html.escape(heading)}</h3>{items or '<p>No tools in this cell.</p>'}"
+    empty = f"<p>{html.escape(ui(language)['no_cell_tools'])}</p>"
+    return f"<h3>{html.escape(heading)}</h3>{items or empty}"
 
 
-def _meta(tool: Tool) -> str:
-    return " · ".join(x for x in (tool.provider or "", tool.kind, tool.cost or "") if x)
+def _meta(tool: Tool, language: str = "en") -> str:
+    # English shows the stored values as they are; German needs the display names.
+    values = (tool.kind, tool.cost or "")
+    if language != "en":
+        values = tuple(value_label(v, language) if v else "" for v in values)
+    return " · ".join(x for x in (tool.provider or "", *values) if x)
