@@ -39,7 +39,7 @@ from assistant.editor import (  # noqa: E402
 )
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
-from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, value_label  # noqa: E402
+from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, ui, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
     CSS,
     answer_markdown,
@@ -67,6 +67,8 @@ ANSWER_OUTPUTS = 8  # what a new question changes: the outputs before the filter
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
+    language = assistant.settings.ui_language  # the fixed texts; answers follow each question
+    u = ui(language)
 
     files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
     exports = answer_export.ExportedAnswers()
@@ -96,8 +98,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             if not isinstance(err, ToolboxError):
                 log.exception("answering failed")
             history.append({"role": "assistant", "content": escape_markdown(str(err))
-                            if isinstance(err, ToolboxError) else "Something went wrong while "
-                            "answering; please try again. The error was logged."})
+                            if isinstance(err, ToolboxError) else u["failed"]})
             return (history, "", "", "", turns, gr.update(choices=[], value=None),
                     gr.update(choices=[], value=[]), state, *values)
         history.append({"role": "assistant", "content": answer_markdown(answer)})
@@ -139,13 +140,13 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         index = data.index if isinstance(data.index, int) else data.index[0]
         turn = (turns or {}).get(index)
         if turn is None:
-            return "Only answers can be rated."
+            return u["only_answers"]
         return _store_vote(turn, ANSWER, 1 if data.liked is True else -1)
 
     def vote_tool(tool_id: str | None, turns: dict[int, dict[str, Any]] | None,
                   vote: int) -> str:
         if not turns or not tool_id:
-            return "Ask a question first, then rate one of the tools shown."
+            return u["ask_first"]
         return _store_vote(turns[max(turns)], tool_id, vote)
 
     def _store_vote(turn: dict[str, Any], target: str, vote: int) -> str:
@@ -154,8 +155,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                       vote)
         except ToolboxError as err:
             return escape_markdown(str(err))
-        what = "the answer" if target == ANSWER else f"tool {target}"
-        return f"Thank you: {'👍' if vote > 0 else '👎'} on {escape_markdown(what)} recorded."
+        what = u["the_answer"] if target == ANSWER else u["tool"].format(id=target)
+        return u["thanks"].format(vote="👍" if vote > 0 else "👎", what=escape_markdown(what))
 
     def run_evaluation(choice: str, upload: str | None, retrievers: list[str],
                        progress: gr.Progress = gr.Progress()
@@ -193,25 +194,24 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                               font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as blocks:  # gradio's copies of results
-        gr.Markdown("## Resilience Toolbox Assistant\nAsk in English or German which tools help "
-                    "your municipality with heat, heavy rain, floods, drought or storms.")
+        gr.Markdown(u["intro"])
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
-        with gr.Tab("Ask"), gr.Row():
+        with gr.Tab(u["tab_ask"]), gr.Row():
             with gr.Column(scale=3):
                 # Thumbs up/down on each answer are the Chatbot's default feedback options.
                 chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat")
-                question = gr.Textbox(label="Your question", placeholder=EXAMPLES[0],
+                question = gr.Textbox(label=u["question"], placeholder=u["placeholder"],
                                       elem_id="question", lines=1)
                 with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="ask")
-                    clear = gr.Button("New conversation")
+                    send = gr.Button(u["ask"], variant="primary", elem_id="ask")
+                    clear = gr.Button(u["new"])
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
-                                    label=TEXTS["en"]["chips"])
-                gr.Examples(EXAMPLES, inputs=question)
-                with gr.Accordion("Filters", open=False, elem_id="filters"):
+                                    label=TEXTS[language]["chips"])
+                gr.Examples(EXAMPLES, inputs=question, label=u["examples"])
+                with gr.Accordion(u["filters"], open=False, elem_id="filters"):
                     filter_boxes = [
-                        gr.Dropdown([(value_label(v, "en"), v) for v in values],
-                                    multiselect=True, label=FIELDS["en"][name],
+                        gr.Dropdown([(value_label(v, language), v) for v in values],
+                                    multiselect=True, label=FIELDS[language][name],
                                     elem_id=f"filter-{name}")
                         for name, values in (("hazards", HAZARDS), ("phases", PHASES),
                                              ("scales", SCALES), ("languages", LANGUAGES),
@@ -219,14 +219,14 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
-                    tool_choice = gr.Dropdown([], label=TEXTS["en"]["rate"], scale=3)
-                    tool_up = gr.Button("👍 fits", scale=1, min_width=60)
-                    tool_down = gr.Button("👎 does not fit", scale=1, min_width=60)
+                    tool_choice = gr.Dropdown([], label=TEXTS[language]["rate"], scale=3)
+                    tool_up = gr.Button(u["fits"], scale=1, min_width=60)
+                    tool_down = gr.Button(u["does_not_fit"], scale=1, min_width=60)
                 thanks = gr.Markdown(elem_id="feedback-status")
                 sources = gr.HTML(elem_id="sources")
-        with gr.Tab("Browse", elem_id="browse-tab") as browse_tab:
+        with gr.Tab(u["tab_browse"], elem_id="browse-tab") as browse_tab:
             blocks.browse = _browse_tab(assistant, browse_tab)  # type: ignore[attr-defined]
-        with gr.Tab("Evaluate"):
+        with gr.Tab(u["tab_evaluate"]):
             gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
                         "latency, and a paired significance test against the best.")
             with gr.Row():
@@ -261,7 +261,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         evaluate.click(run_evaluation, [dataset, upload, chosen],
                        [summary, table, plot, downloads], api_name="evaluate")
         if gate.enabled:
-            with gr.Tab("Ingest"):
+            with gr.Tab(u["tab_ingest"]):
                 blocks.editor = _editor_tab(assistant, gate)  # type: ignore[attr-defined]
     # The handlers, for tests.
     blocks.respond = respond  # type: ignore[attr-defined]
@@ -279,22 +279,23 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
 
 def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
     """The toolbox as hazards x phases; a click on a cell lists its tools (assistant/browse.py)."""
+    language = assistant.settings.ui_language
+
     def view(search: str) -> tuple[Any, str]:
         matrix = browse.matrix(assistant.retriever.snapshot.tools.values(), search or "")
-        return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix)),
-                f"Tools matching: {matrix.total}. Click a cell to list its tools.")
+        return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix, language)),
+                ui(language)["browse_status"].format(count=matrix.total))
 
     def pick(search: str, event: gr.SelectData) -> str:
         hazard, phase = browse.at(*event.index)
         return tool_list_html(browse.cell(assistant.retriever.snapshot.tools.values(), hazard,
-                                          phase, search or ""), hazard, phase)
+                                          phase, search or ""), hazard, phase, language)
 
-    search = gr.Textbox(label="Search within the toolbox (English or German)",
-                        elem_id="browse-search")
+    search = gr.Textbox(label=ui(language)["browse_search"], elem_id="browse-search")
     status = gr.Markdown(elem_id="browse-status")
     first = browse.matrix(assistant.retriever.snapshot.tools.values())
-    grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first), interactive=False,
-                        elem_id="matrix", wrap=True)
+    grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first, language),
+                        interactive=False, elem_id="matrix", wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
     search.change(view, [search], [grid, status], api_name=False)
     tab.select(view, [search], [grid, status], api_name=False)  # the toolbox may have changed
@@ -305,6 +306,7 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     """Login, upload with a per-file report, and the knowledge-base status; every handler
     checks the session on the server (assistant/editor.py), whoever calls it."""
+    u = ui(assistant.settings.ui_language)
 
     def status_view() -> tuple[str, list[list[object]]]:
         status = assistant.status()
@@ -314,7 +316,7 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         try:
             client = request.client.host if request.client else None  # lockouts count per address
             if not gate.login(request.session_hash, password, client):
-                return gr.update(), gr.update(), "Wrong password.", "", gr.update()
+                return gr.update(), gr.update(), u["wrong_password"], "", gr.update()
         except TooManyLogins as err:
             return gr.update(), gr.update(), f"{err}.", "", gr.update()
         summary, rows = status_view()
@@ -347,22 +349,21 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         return status_view()
 
     with gr.Column(visible=True) as login_box:
-        password = gr.Textbox(label="Editor password", type="password", elem_id="editor-pw")
-        login_button = gr.Button("Log in", variant="primary")
+        password = gr.Textbox(label=u["password"], type="password", elem_id="editor-pw")
+        login_button = gr.Button(u["log_in"], variant="primary")
         login_message = gr.Markdown()
     with gr.Column(visible=False) as editor_box:
-        files = gr.File(label="Reports and tool files", file_count="multiple", type="filepath",
+        files = gr.File(label=u["files"], file_count="multiple", type="filepath",
                         elem_id="editor-files",
                         file_types=sorted(DOCUMENT_SUFFIXES | TOOL_SUFFIXES))
-        supersedes = gr.Textbox(label="Supersedes (optional): id of the document this one file "
-                                      "replaces; the old edition stays searchable on request")
-        ingest_button = gr.Button("Ingest", variant="primary")
-        report = gr.Dataframe(headers=REPORT_HEADERS, label="Report", interactive=False)
+        supersedes = gr.Textbox(label=u["supersedes"])
+        ingest_button = gr.Button(u["ingest"], variant="primary")
+        report = gr.Dataframe(headers=REPORT_HEADERS, label=u["report"], interactive=False)
         summary = gr.Markdown()
-        gr.Markdown("### Knowledge base")
+        gr.Markdown(u["knowledge_base"])
         status_text = gr.Markdown()
         status_table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True)
-        refresh_button = gr.Button("Refresh")
+        refresh_button = gr.Button(u["refresh"])
     login_button.click(login, [password], [login_box, editor_box, login_message, status_text,
                                            status_table], api_name="editor_login")
     ingest_button.click(ingest, [files, supersedes], [report, summary, status_text,

@@ -1,0 +1,127 @@
+"""TOOLBOX_UI_LANGUAGE: the real app over a small real knowledge base shows its fixed texts in
+German with `de` and in English by default; answers still follow each question's language."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.labels import UI
+from ingest.settings import Settings
+
+from .app_server import small_corpus
+from .conftest import ROOT
+
+NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
+
+
+def test_both_languages_have_every_fixed_text() -> None:
+    assert set(UI["de"]) == set(UI["en"])
+    same = {key for key in UI["en"] if UI["de"][key] == UI["en"][key]}
+    assert not same, f"untranslated: {same}"
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory, embedder):
+    """The app built twice over one real index: German fixed texts, then the default."""
+    from assistant.editor import EditorGate
+    from assistant.service import Assistant
+
+    spec = importlib.util.spec_from_file_location("toolbox_app_ui", ROOT / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["toolbox_app_ui"] = module
+    spec.loader.exec_module(module)
+    root = tmp_path_factory.mktemp("ui")
+    settings = Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": "de"}, data_dir=root / "data",
+                                 corpus_dir=small_corpus(root / "corpus"),
+                                 collection=f"ui-{uuid.uuid4().hex[:8]}")
+    german = Assistant(settings, embedder=embedder)
+    german.ensure_index()
+    english = Assistant(replace(settings, ui_language="en"), embedder=embedder,
+                        store=german.store)
+    return {language: module.build_app(assistant, gate=EditorGate("secret", delay=0))
+            for language, assistant in (("de", german), ("en", english))}
+
+
+def labels(blocks) -> dict[str, dict]:
+    """The Blocks config's components by elem_id or label, as the browser receives them."""
+    found = {}
+    for component in blocks.config["components"]:
+        props = component.get("props", {})
+        key = props.get("elem_id") or props.get("label") or props.get("value")
+        if isinstance(key, str):
+            found[key] = {"type": component["type"], **props}
+    return found
+
+
+def tab_names(blocks) -> list[str]:
+    return [c["props"]["label"] for c in blocks.config["components"] if c["type"] == "tabitem"]
+
+
+def test_german_setting_shows_the_fixed_texts_in_german(apps) -> None:
+    blocks = apps["de"]
+    shown = labels(blocks)
+    assert shown["question"]["label"] == "Ihre Frage"
+    assert shown["ask"]["value"] == "Fragen"
+    assert "Neues Gespräch" in shown and "👍 passt" in shown and "👎 passt nicht" in shown
+    assert shown["filters"]["label"] == "Filter"
+    hazards = shown["filter-hazards"]
+    assert hazards["label"] == "Gefahr" and ["Hitze", "heat"] in map(list, hazards["choices"])
+    assert shown["filter-costs"]["label"] == "Kosten"
+    assert shown["chips"]["label"].startswith("Filter (entfernen Sie")
+    assert "Ein gezeigtes Werkzeug bewerten" in shown
+    assert tab_names(blocks) == ["Fragen", "Übersicht", "Evaluation", "Einpflegen"]
+    assert shown["browse-search"]["label"] == "In der Toolbox suchen (Deutsch oder Englisch)"
+    assert shown["editor-pw"]["label"] == "Passwort der Redaktion" and "### Wissensbasis" in shown
+    assert shown["matrix"]["headers"][:2] == ["Gefahr \\ Phase", "Sensibilisierung"]
+
+
+def test_german_setting_handlers_answer_in_german(apps) -> None:
+    from ingest.records import HAZARDS, PHASES
+
+    blocks = apps["de"]
+    assert blocks.vote_tool(None, {}, 1) == UI["de"]["ask_first"]
+    assert blocks.vote_answer(SimpleNamespace(index=0, liked=True), {}) == (
+        "Nur Antworten können bewertet werden.")
+    out = blocks.respond("warning service for care homes", [], {}, None, *NO_FILTERS)
+    turns, tool_id = out[4], out[5]["value"]
+    assert "Recommended tools" in out[1]  # the answer follows the question, not the setting
+    assert blocks.vote_tool(tool_id, turns, 1) == (
+        f"Vielen Dank: Ihr 👍 für das Werkzeug {tool_id} wurde gespeichert.")
+    assert blocks.vote_answer(SimpleNamespace(index=1, liked=False), turns) == (
+        "Vielen Dank: Ihr 👎 für die Antwort wurde gespeichert.")
+    _, status = blocks.browse["view"]("")
+    assert status.startswith("Passende Werkzeuge: 6. Klicken Sie auf eine Zelle")
+    listing = blocks.browse["pick"]("", SimpleNamespace(index=[HAZARDS.index("heat"),
+                                                               1 + PHASES.index("awareness")]))
+    assert listing.startswith("<h3>Hitze × Sensibilisierung</h3>")
+    assert "Keine Werkzeuge in dieser Zelle." in blocks.browse["pick"](
+        "zzzqqq", SimpleNamespace(index=[HAZARDS.index("heat"), 0]))
+    wrong = blocks.editor["login"]("guess", SimpleNamespace(session_hash="s", client=None))
+    assert wrong[2] == "Falsches Passwort."
+
+
+def test_default_setting_keeps_the_fixed_texts_english(apps) -> None:
+    blocks = apps["en"]
+    shown = labels(blocks)
+    assert shown["question"]["label"] == "Your question" and shown["ask"]["value"] == "Ask"
+    hazards = shown["filter-hazards"]
+    assert hazards["label"] == "Hazard" and ["heat", "heat"] in map(list, hazards["choices"])
+    assert tab_names(blocks) == ["Ask", "Browse", "Evaluate", "Ingest"]
+    assert shown["matrix"]["headers"][:2] == ["hazard \\ phase", "awareness"]
+    assert blocks.vote_tool(None, {}, 1) == (
+        "Ask a question first, then rate one of the tools shown.")
+    out = blocks.respond("Wo bekommen wir Hitzewarnungen für Pflegeheime?", [], {}, None,
+                         *NO_FILTERS)
+    assert "Empfohlene Werkzeuge" in out[1]  # a German question still gets a German answer
+    assert blocks.vote_answer(SimpleNamespace(index=1, liked=True), out[4]) == (
+        "Thank you: 👍 on the answer recorded.")
+    _, status = blocks.browse["view"]("")
+    assert status == "Tools matching: 6. Click a cell to list its tools."
+    assert blocks.editor["login"]("guess", SimpleNamespace(session_hash="s",
+                                                           client=None))[2] == "Wrong password."
