@@ -205,7 +205,7 @@ def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
 
 def _meta(tool: Tool, language: str = "en") -> str:
     # English shows the stored values as they are; German needs the display names.
-    values = (tool.kind, tool.cost or "")
+    values = [tool.kind, tool.cost or ""]
     if language != "en":
-        values = tuple(value_label(v, language) if v else "" for v in values)
+        values = [value_label(v, language) if v else "" for v in values]
     return " · ".join(x for x in (tool.provider or "", *values) if x)
