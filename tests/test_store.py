@@ -63,3 +63,16 @@ def test_half_written_source_is_invisible(settings) -> None:
                          metadatas=[{"kind": "passage", "source_id": "doc:gone", "doc_id": "gone",
                                      "title": "G", "page_start": 1, "page_end": 1}])
     assert list(store.chunks()) == []
+
+
+def test_searches_are_wide_enough_to_be_exact_and_repeatable(settings) -> None:
+    """ef_search at chromadb's default (100, our k) ranked the same index differently from one
+    load to the next; an index built with it is raised to SEARCH_EF when opened."""
+    from ingest.store import SEARCH_EF
+
+    spec = IndexSpec("m", 4, 1000, 150)
+    store = Store.open(settings, spec)
+    assert store._chunks.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+    store._chunks.modify(configuration={"hnsw": {"ef_search": 100}})  # as chromadb builds it
+    assert Store.open(settings, spec)._chunks.configuration_json["hnsw"]["ef_search"] == \
+        SEARCH_EF
