@@ -318,7 +318,8 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
             if not gate.login(request.session_hash, password, client):
                 return gr.update(), gr.update(), u["wrong_password"], "", gr.update()
         except TooManyLogins as err:
-            return gr.update(), gr.update(), f"{err}.", "", gr.update()
+            return gr.update(), gr.update(), u["locked"].format(seconds=err.wait_seconds), "", \
+                gr.update()
         summary, rows = status_view()
         return gr.update(visible=False), gr.update(visible=True), "", summary, rows
 
@@ -326,8 +327,8 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
                progress: gr.Progress = gr.Progress()) -> tuple[list[list[object]], str, str, Any]:
         try:
             gate.require(request.session_hash)
-        except NotAnEditor as err:
-            raise gr.Error(str(err)) from None
+        except NotAnEditor:
+            raise gr.Error(u["login_required"]) from None
         eta = Eta()
 
         def show(event: ProgressEvent) -> None:
@@ -344,8 +345,8 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     def refresh(request: gr.Request) -> tuple[str, list[list[object]]]:
         try:
             gate.require(request.session_hash)
-        except NotAnEditor as err:
-            raise gr.Error(str(err)) from None
+        except NotAnEditor:
+            raise gr.Error(u["login_required"]) from None
         return status_view()
 
     with gr.Column(visible=True) as login_box:

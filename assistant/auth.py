@@ -29,7 +29,11 @@ FAILED_LOGIN_DELAY = 1.0
 
 
 class TooManyLogins(ToolboxError):
-    """This client failed to log in too often; it must wait."""
+    """This client failed to log in too often; it must wait `wait_seconds`."""
+
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"too many failed logins; try again in {wait_seconds} s")
+        self.wait_seconds = wait_seconds
 
 
 class LoginLimiter:
@@ -49,7 +53,7 @@ class LoginLimiter:
             failures = self._recent(client)
             if len(failures) >= self.max_failures:
                 wait = int(failures[0] + self.window - self._clock()) + 1
-                raise TooManyLogins(f"too many failed logins; try again in {wait} s")
+                raise TooManyLogins(wait)
 
     def failed(self, client: str) -> None:
         with self._lock:

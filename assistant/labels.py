@@ -150,6 +150,8 @@ UI: dict[str, dict[str, str]] = {
         "password": "Editor password",
         "log_in": "Log in",
         "wrong_password": "Wrong password.",
+        "locked": "too many failed logins; try again in {seconds} s.",
+        "login_required": "editor login required: enter the editor password first",
         "files": "Reports and tool files",
         "supersedes": "Supersedes (optional): id of the document this one file replaces; the "
                       "old edition stays searchable on request",
@@ -190,6 +192,8 @@ UI: dict[str, dict[str, str]] = {
         "password": "Passwort der Redaktion",
         "log_in": "Anmelden",
         "wrong_password": "Falsches Passwort.",
+        "locked": "Zu viele fehlgeschlagene Anmeldungen; bitte in {seconds} s erneut versuchen.",
+        "login_required": "Anmeldung der Redaktion nötig: Geben Sie zuerst das Passwort ein",
         "files": "Berichte und Werkzeugdateien",
         "supersedes": "Ersetzt (optional): ID des Dokuments, das diese eine Datei ersetzt; die "
                       "alte Ausgabe bleibt auf Wunsch durchsuchbar",

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
 from assistant.labels import UI
@@ -104,6 +105,12 @@ def test_german_setting_handlers_answer_in_german(apps) -> None:
         "zzzqqq", SimpleNamespace(index=[HAZARDS.index("heat"), 0]))
     wrong = blocks.editor["login"]("guess", SimpleNamespace(session_hash="s", client=None))
     assert wrong[2] == "Falsches Passwort."
+    guesser = SimpleNamespace(session_hash="t", client=SimpleNamespace(host="10.0.0.5"))
+    for _ in range(6):
+        locked = blocks.editor["login"]("guess", guesser)
+    assert locked[2].startswith("Zu viele fehlgeschlagene Anmeldungen; bitte in ")
+    with pytest.raises(gr.Error, match="Anmeldung der Redaktion nötig"):
+        blocks.editor["refresh"](SimpleNamespace(session_hash="nobody"))
 
 
 def test_default_setting_keeps_the_fixed_texts_english(apps) -> None:
