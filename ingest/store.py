@@ -25,6 +25,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
+from ingest.hnsw import HNSW, search_wide
 from ingest.records import Chunk
 from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
@@ -34,15 +35,6 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _PAGE = 1000
-# HNSW candidates per search (chromadb's ef_search). Its default, 100, equals the k we ask for,
-# and so approximate that the same index loaded twice answered 74 of the 185 benchmark
-# questions with differently ranked chunks (the graph is not rebuilt identically on load), and
-# at 100k chunks 15% of the true 100 nearest were missed. At 500: the shipped index's k-NN is
-# exact (checked against brute force) and the same every load. At 100k, of the 100 nearest
-# that ef_search 1000 finds, ef 100 found 85%, 300 95%, 600 99%; a search takes 4-6 ms at
-# 300-600 instead of 2-3 ms.
-SEARCH_EF = 500
-_HNSW = {"space": "cosine", "ef_search": SEARCH_EF}
 
 Field = Literal["dense", "multilingual"]  # which encoder's vectors: the chunks' or the second
 
@@ -117,20 +109,6 @@ def connect(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-def _search_wide(collection: Any) -> None:
-    """Raise an index's ef_search to SEARCH_EF when it was built with less (it persists). A
-    failure only costs search precision, so it is logged, not raised."""
-    try:
-        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
-        if hnsw.get("ef_search", 0) < SEARCH_EF:
-            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
-    except StoreUnavailable:
-        raise
-    except Exception as err:  # chromadb's own errors; an older index format
-        log.warning("could not raise the search width of %s to %d (%s); searches stay "
-                    "approximate", collection.name, SEARCH_EF, err)
-
-
 class Store:
     """Chunks with embeddings, and the manifest that says which sources are complete."""
 
@@ -165,7 +143,7 @@ class Store:
         else:
             chunks = self._client.get_or_create_collection(
                 chunks_name, embedding_function=None, metadata=asdict(spec),
-                configuration={"hnsw": _HNSW},
+                configuration={"hnsw": HNSW},
             )
         self._check_spec(spec, chunks.metadata or {})
         # Chroma needs a vector per record; the manifest's is a constant placeholder.
@@ -175,11 +153,11 @@ class Store:
             multilingual = self._client.get_or_create_collection(
                 multilingual_name(self.name, generation), embedding_function=None,
                 metadata={"model": spec.multilingual_model, "dim": spec.multilingual_dim},
-                configuration={"hnsw": _HNSW},
+                configuration={"hnsw": HNSW},
             )
         for collection in (chunks, multilingual):
             if collection is not None:
-                _search_wide(collection)
+                search_wide(collection)
         self._chunks, self._manifest, self.spec, self.generation = chunks, manifest, spec, \
             generation
         self._multilingual = multilingual
