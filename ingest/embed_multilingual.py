@@ -16,6 +16,8 @@ batch. Agreement with the package: cosine >= 0.99999 (tests/test_embed_multiling
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
@@ -63,6 +65,35 @@ def _resource(name: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class _Weights:
+    table: torch.Tensor  # uint8 token rows (65 MB); dequantized per batch
+    w: dict[str, torch.Tensor]
+    eps: float
+    proj: torch.Tensor
+    proj_b: torch.Tensor
+    proj_ln: tuple[torch.Tensor, torch.Tensor]
+
+    @classmethod
+    def load(cls, path: Path) -> _Weights:
+        with np.load(path, allow_pickle=False) as z:
+            table = np.empty((_CHUNKS * z["q1"].shape[0], _EMB_DIM), dtype=np.uint8)
+            for i in range(_CHUNKS):  # piece id p lives in block p % 17, row p // 17
+                table[i::_CHUNKS] = z[f"q{i + 1}"]
+            w = {k: torch.from_numpy(np.ascontiguousarray(z[k], dtype=np.float32))
+                 for k in z.files if not k.startswith("q") and k != "bits"}
+        eps = float(w.pop("eps"))
+        # One layer norm over all three branches' projections, exactly as the package does.
+        return cls(torch.from_numpy(table), w, eps,
+                   torch.cat([w[f"proj{n}"] for n, _ in _ORDERS], dim=1),
+                   torch.cat([w[f"proj_b{n}"] for n, _ in _ORDERS]),
+                   (torch.cat([w[f"ln_g{n}"] for n, _ in _ORDERS]),
+                    torch.cat([w[f"ln_b{n}"] for n, _ in _ORDERS])))
+
+
+_LOADER = ThreadPoolExecutor(1, thread_name_prefix="use-m-load")
+
+
 class UseMultilingualEmbedder:
     """Embeds passages in batches and queries one at a time (with a small cache); thread-safe."""
 
@@ -71,20 +102,10 @@ class UseMultilingualEmbedder:
         self.dim = _EMB_DIM
         self._tokenizer = sentencepiece.SentencePieceProcessor(
             model_file=str(_resource("sp.model")))
-        with np.load(_resource("weights.npz"), allow_pickle=False) as z:
-            table = np.empty((_CHUNKS * z["q1"].shape[0], _EMB_DIM), dtype=np.uint8)
-            for i in range(_CHUNKS):  # piece id p lives in block p % 17, row p // 17
-                table[i::_CHUNKS] = z[f"q{i + 1}"]
-            w = {k: torch.from_numpy(np.ascontiguousarray(z[k], dtype=np.float32))
-                 for k in z.files if not k.startswith("q") and k != "bits"}
-        self._table = torch.from_numpy(table)  # 65 MB; rows are dequantized per batch
-        self._eps = float(w.pop("eps"))
-        self._w = w
-        self._proj = torch.cat([w[f"proj{n}"] for n, _ in _ORDERS], dim=1)
-        self._proj_b = torch.cat([w[f"proj_b{n}"] for n, _ in _ORDERS])
-        # One layer norm over all three branches' projections, exactly as the package does.
-        self._proj_ln = (torch.cat([w[f"ln_g{n}"] for n, _ in _ORDERS]),
-                         torch.cat([w[f"ln_b{n}"] for n, _ in _ORDERS]))
+        # The weights load on a thread of their own: most of it is inflating the compressed
+        # archive, which leaves the interpreter lock free, so it overlaps with opening the index
+        # and loading its tables (0.85 s of a start otherwise). The first forward pass waits.
+        self._weights: Future[_Weights] = _LOADER.submit(_Weights.load, _resource("weights.npz"))
         self._cache = QueryCache()
         # Passages: one-core batches side by side, one per core. Queries have their own thread,
         # so an ingest running in the background does not hold them up.
@@ -133,7 +154,8 @@ class UseMultilingualEmbedder:
     @torch.inference_mode()
     def _forward(self, groups: list[list[int]]) -> np.ndarray:
         """The package's forward pass on one flat batch; returns (len(groups), 512) unit rows."""
-        w, eps = self._w, self._eps
+        weights = self._weights.result()
+        w, eps = weights.w, weights.eps
         lengths = torch.tensor([len(g) for g in groups], dtype=torch.int64)
         flat = torch.tensor(list(chain.from_iterable(groups)), dtype=torch.int64)
         n_tokens = flat.numel()
@@ -141,10 +163,10 @@ class UseMultilingualEmbedder:
         starts = torch.cumsum(lengths, 0) - lengths
 
         block = flat % _CHUNKS
-        emb = self._table[flat].to(torch.float32)
+        emb = weights.table[flat].to(torch.float32)
         emb.mul_(w["scale"][block, None]).add_(w["lo"][block, None])
-        x = F.layer_norm(torch.addmm(self._proj_b, emb, self._proj), (3 * _CNN_DIM,),
-                         *self._proj_ln, eps=eps)
+        x = F.layer_norm(torch.addmm(weights.proj_b, emb, weights.proj), (3 * _CNN_DIM,),
+                         *weights.proj_ln, eps=eps)
 
         # Row t gathers tokens t-2 .. t+2; a slot outside t's own sentence points at the zero
         # row appended at index n_tokens, which is the per-sentence zero padding of the original.
