@@ -200,13 +200,13 @@ class Retriever:
             english = self.embedder.embed_query_soon(
                 f"{content_words(query)} {translated_text}" if foreign else query)
         across: Future[tuple[list[int] | None, np.ndarray | None]] | None = None
+        side: tuple[list[int] | None, np.ndarray | None] | None = None  # its ranking, scores
         if "dense_multilingual" in wanted and self.multilingual is not None:
             if self._side_free.acquire(blocking=False):
                 across = self._side.submit(self._multilingual, snapshot, query, k, where, mask)
                 across.add_done_callback(lambda _: self._side_free.release())
             else:
-                across = Future()
-                across.set_result(self._multilingual(snapshot, query, k, where, mask))
+                side = self._multilingual(snapshot, query, k, where, mask)
         if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
@@ -217,7 +217,9 @@ class Retriever:
             if len(snapshot.tool_positions):
                 tool_scores["dense"] = snapshot.tool_vectors @ vector
         if across is not None:
-            ranking, scores = across.result()
+            side = across.result()
+        if side is not None:
+            ranking, scores = side
             if ranking is not None:
                 chunk_rankings["dense_multilingual"] = ranking
             if scores is not None:
