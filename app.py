@@ -269,7 +269,6 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     # Beside gradio's: the cited PDFs and the answers' Markdown downloads.
     app_routes = [*routes(files), *answer_export.routes(exports)]
     blocks.app_routes = app_routes  # type: ignore[attr-defined]
-
     blocks.vote_answer = vote_answer  # type: ignore[attr-defined]
     blocks.vote_tool = vote_tool  # type: ignore[attr-defined]
     blocks.run_evaluation = run_evaluation  # type: ignore[attr-defined]
@@ -280,18 +279,19 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
 def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
     """The toolbox as hazards x phases; a click on a cell lists its tools (assistant/browse.py)."""
     language = assistant.settings.ui_language
+    u = ui(language)
 
     def view(search: str) -> tuple[Any, str]:
         matrix = browse.matrix(assistant.retriever.snapshot.tools.values(), search or "")
         return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix, language)),
-                ui(language)["browse_status"].format(count=matrix.total))
+                u["browse_status"].format(count=matrix.total))
 
     def pick(search: str, event: gr.SelectData) -> str:
         hazard, phase = browse.at(*event.index)
         return tool_list_html(browse.cell(assistant.retriever.snapshot.tools.values(), hazard,
                                           phase, search or ""), hazard, phase, language)
 
-    search = gr.Textbox(label=ui(language)["browse_search"], elem_id="browse-search")
+    search = gr.Textbox(label=u["browse_search"], elem_id="browse-search")
     status = gr.Markdown(elem_id="browse-status")
     first = browse.matrix(assistant.retriever.snapshot.tools.values())
     grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first, language),

@@ -3,6 +3,7 @@ the app and browser tests share (a few catalogue tools and one German guide as a
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -26,6 +27,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "test-artifacts"
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                     reason="Debian chromium not installed (.ci/run installs it)")
+
+def load_app(name: str) -> Any:
+    """app.py loaded from its file as module `name`: app.py is the edge, and no module of ours
+    imports it."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 SMALL_TOOLS = ["dwd-hitzewarnsystem", "halle-trinkbrunnen-entscheidungsmatrix", "efas",
                "bkg-hinweiskarte-starkregengefahren", "ufz-duerremonitor",

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .app_server import load_app
 
 
 @pytest.fixture(scope="module")
 def app_module():
-    # Loaded from its file: app.py is the edge, and no module of ours imports it.
-    spec = importlib.util.spec_from_file_location("toolbox_app", ROOT / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["toolbox_app"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_app("toolbox_app")
 
 
 def _respond(blocks, message, **filters):

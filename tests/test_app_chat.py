@@ -3,9 +3,7 @@ PDF route, and the Browse tab's handlers."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -16,8 +14,7 @@ from starlette.testclient import TestClient
 
 from ingest.settings import Settings
 
-from .app_server import free_port, small_corpus
-from .conftest import ROOT
+from .app_server import free_port, load_app, small_corpus
 
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
@@ -26,10 +23,7 @@ NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 def blocks(tmp_path_factory, embedder):
     from assistant.service import Assistant
 
-    spec = importlib.util.spec_from_file_location("toolbox_app_chat", ROOT / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["toolbox_app_chat"] = module
-    spec.loader.exec_module(module)
+    module = load_app("toolbox_app_chat")
     root = tmp_path_factory.mktemp("chat")
     corpus = small_corpus(root / "corpus")
     (corpus / "notes.md").write_text("# Notes\nShade helps in heat.\n", "utf-8")

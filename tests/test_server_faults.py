@@ -7,7 +7,6 @@ and the next run completes them with nothing left half-written.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -22,8 +21,8 @@ from assistant.service import Assistant
 from ingest.errors import StoreUnavailable
 from ingest.settings import Settings
 
+from .app_server import load_app
 from .chroma_server import ChromaServer
-from .conftest import ROOT
 from .test_crash import make_corpus
 from .test_end_to_end import make_kb
 
@@ -46,10 +45,7 @@ def _until(condition, seconds: float, what: str) -> None:
 
 
 def _app(assistant: Assistant):
-    spec = importlib.util.spec_from_file_location("toolbox_app_faults", ROOT / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_app(assistant)
+    return load_app("toolbox_app_faults").build_app(assistant)
 
 
 def test_server_killed_mid_question_gives_a_message_then_recovers(server, tmp_path: Path,

@@ -3,8 +3,6 @@ German with `de` and in English by default; answers still follow each question's
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from dataclasses import replace
 from types import SimpleNamespace
@@ -15,8 +13,7 @@ import pytest
 from assistant.labels import UI
 from ingest.settings import Settings
 
-from .app_server import small_corpus
-from .conftest import ROOT
+from .app_server import load_app, small_corpus
 
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
@@ -33,10 +30,7 @@ def apps(tmp_path_factory, embedder):
     from assistant.editor import EditorGate
     from assistant.service import Assistant
 
-    spec = importlib.util.spec_from_file_location("toolbox_app_ui", ROOT / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["toolbox_app_ui"] = module
-    spec.loader.exec_module(module)
+    module = load_app("toolbox_app_ui")
     root = tmp_path_factory.mktemp("ui")
     settings = Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": "de"}, data_dir=root / "data",
                                  corpus_dir=small_corpus(root / "corpus"),
