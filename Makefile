@@ -3,22 +3,39 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+LOCK_VENV := .venv-lock
 
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install lint bench bench-scale bench-quality documents clean
+.PHONY: run test install lock check-latest lint bench bench-scale bench-quality documents clean
 
-# torch first, pinned: 2.13.0 is the CPU build on this disk; anything else pulls CUDA (GBs).
-$(STAMP): pyproject.toml
+# Exactly the tested versions: every package from the lock, each file checked against its hash
+# (the pip that comes with the venv can do that; nothing is upgraded first). The lock pins torch
+# to 2.13.0+cpu, the CPU build on this disk: anything else pulls CUDA (GBs). Then our own code,
+# built with the lock's setuptools, and a check that the lock satisfies pyproject.toml's ranges.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing a range in pyproject.toml, or to take newer releases (check-latest says which):
+# regenerate the lock, then `make test` on it and commit both.
+lock:  ## requirements/lock.txt anew: the newest versions the ranges allow, with hashes
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --upgrade \
+	  --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --extra dev --constraint requirements/constraints.txt --output-file $(LOCK) pyproject.toml
+
+check-latest:  ## a throwaway venv with the newest allowed versions: smoke test, diff to the lock
+	$(PYTHON) scripts/check_latest.py
 
 run: $(STAMP)  ## serve the app on 127.0.0.1:7860 (builds the index from corpus/ when absent)
 	$(BIN)/toolbox-assistant serve
@@ -27,7 +44,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ingest assistant app.py tests benchmarks
+	$(BIN)/ruff check ingest assistant app.py tests benchmarks scripts
 
 bench: $(STAMP)  ## speed figures: query latency and ingest throughput against their floors
 	$(BIN)/python benchmarks/latency.py
@@ -48,4 +65,4 @@ documents: $(STAMP)  ## rebuild corpus/documents/*.pdf from corpus/sources/*.md
 	$(BIN)/python corpus/build_documents.py
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) $(LOCK_VENV) data

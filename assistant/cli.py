@@ -190,7 +190,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
         from assistant.service import Assistant
 
         assistant = Assistant(settings, embedder=embedder)
-        assistant.ensure_index(progress=sys.stderr.isatty())
+        assistant.ensure_index(progress=bars.bars)
         return assistant.retriever
 
     with _ProgressBars(enabled=sys.stderr.isatty()) as bars:

@@ -10,6 +10,7 @@ remaining imports and loads mostly hold the interpreter lock, and side by side t
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from ingest.settings import Settings
@@ -24,10 +25,16 @@ def load(settings: Settings) -> Assistant:
     """The assistant on an existing index (built from the corpus folder when empty), with one
     question answered so the first user's answer does not pay for lazy first-use work."""
     from assistant.service import Assistant
-    from ingest.progress import TqdmProgress
+    from ingest.progress import progress_for
 
     assistant = Assistant(settings)
-    report = assistant.ensure_index(progress=TqdmProgress())
+    progress = progress_for(sys.stderr)
+    if assistant.store.count() == 0:
+        print(f"index is empty: building it from {settings.corpus_dir}", flush=True)
+    try:
+        report = assistant.ensure_index(progress=progress)
+    finally:
+        progress.close()
     if report is not None:
         print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
     assistant.ask(WARM_UP_QUESTION)

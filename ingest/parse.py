@@ -3,22 +3,33 @@
 The readers live in `ingest/readers/`, one per format: PDF (pypdf, pages read lazily, tables
 kept whole), Markdown and text, HTML (main text only), Word .docx; tools as YAML, JSON, JSONL
 and CSV.
+
+The PDF, HTML and Word readers are imported when the first such file is read: a reader whose
+library cannot be imported (a broken or partial install) fails its own files, one line each
+naming the package, while every other format still ingests and the app still starts.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import FileProblem
 from ingest.readers.common import doc_id_for
-from ingest.readers.docx import read_docx
-from ingest.readers.html import read_html
-from ingest.readers.pdf import read_pdf
 from ingest.readers.text import read_text_document
 from ingest.readers.tools import TOOL_SUFFIXES, read_tools, validate_tool
 from ingest.records import Document, Tool
 
 DOCUMENT_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"})
+
+# suffix -> (reader module, its function, the PyPI package the reader cannot do without)
+_LAZY_READERS = {
+    ".pdf": ("ingest.readers.pdf", "read_pdf", "pypdf"),
+    ".html": ("ingest.readers.html", "read_html", "trafilatura"),
+    ".htm": ("ingest.readers.html", "read_html", "trafilatura"),
+    ".docx": ("ingest.readers.docx", "read_docx", "python-docx"),
+}
 
 __all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document", "parse_tools",
            "validate_tool"]
@@ -27,15 +38,23 @@ __all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document",
 def parse_document(path: Path) -> Document:
     """Read a document into pages. Raises FileProblem naming the file and what is wrong."""
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        return read_pdf(path)
     if suffix in (".md", ".markdown", ".txt"):
         return read_text_document(path, markdown=suffix != ".txt")
-    if suffix in (".html", ".htm"):
-        return read_html(path)
-    if suffix == ".docx":
-        return read_docx(path)
+    if suffix in _LAZY_READERS:
+        return _reader(path, suffix)(path)
     raise FileProblem(path, f"unsupported document type {suffix!r}")
+
+
+def _reader(path: Path, suffix: str) -> Callable[[Path], Document]:
+    module_name, function, package = _LAZY_READERS[suffix]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:  # importlib caches modules, not failures: each file says it
+        raise FileProblem(path, f"cannot read {suffix} files: the package {package} (or one it "
+                                f"needs) cannot be imported ({err}); reinstall with "
+                                "`make install`") from None
+    reader: Callable[[Path], Document] = getattr(module, function)
+    return reader
 
 
 def parse_tools(path: Path) -> list[Tool]:

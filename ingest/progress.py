@@ -1,8 +1,9 @@
-"""Progress of long work (ingest, reindex) as events; tqdm bars for the command line.
+"""Progress of long work (ingest, reindex) as events; tqdm bars for a terminal, lines for a log.
 
 The pipeline reports `ProgressEvent`s to a callback; the CLI passes `TqdmProgress` (bars with
-rate and ETA on stderr), the app a callback that drives its own progress bar (`describe` gives
-the same words and ETA).
+rate and ETA on stderr) when stderr is a terminal, the served app's first-start build
+`progress_for(sys.stderr)` (bars on a terminal, `StageLines` in a log file), the app's Ingest tab
+a callback that drives its own progress bar (`describe` gives the same words and ETA).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TextIO
 
 from tqdm import tqdm
 
@@ -51,6 +53,40 @@ class Eta:
         eta = f", about {left:.0f} s left" if left is not None else ""
         return f"{STAGES.get(event.stage, event.stage)} {event.done}/{event.total}" \
                f" {'chunks' if event.stage == 'chunks' else event.stage}{eta}"
+
+
+class ClosingProgress(Protocol):
+    def __call__(self, event: ProgressEvent) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def progress_for(stream: TextIO) -> ClosingProgress:
+    """Bars when `stream` is a terminal; else one plain line per stage (a log file would get
+    hundreds of lines of carriage returns and control characters from tqdm)."""
+    return TqdmProgress() if stream.isatty() else StageLines(stream)
+
+
+class StageLines:
+    """One line per stage when the work is done: `embedding: 687/687 chunks in 41.2 s`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._stages: dict[str, tuple[float, ProgressEvent]] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.stage == "pages":  # restarts for every file: the files line says enough
+            return
+        started = self._stages.get(event.stage, (time.monotonic(), event))[0]
+        self._stages[event.stage] = (started, event)
+
+    def close(self) -> None:
+        now = time.monotonic()
+        for stage, (started, last) in self._stages.items():
+            unit = "chunks" if stage == "chunks" else stage
+            print(f"{STAGES.get(stage, stage)}: {last.done}/{last.total} {unit} in "
+                  f"{now - started:.1f} s", file=self.stream, flush=True)
+        self._stages.clear()
 
 
 class TqdmProgress:

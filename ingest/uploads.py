@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.errors import FileProblem
 from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES
-from ingest.readers.docx import check_zip
+from ingest.readers.zipbomb import check_zip
 
 ALLOWED_SUFFIXES = DOCUMENT_SUFFIXES | TOOL_SUFFIXES
 MAX_NAME_CHARS = 120
