@@ -9,8 +9,9 @@ index built before generations existed is simply generation 0. The pointer is th
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
+
+from ingest.errors import StoreUnavailable
 
 
 def collection_names(name: str, generation: int) -> tuple[str, str]:
@@ -29,10 +30,13 @@ def pointer_name(name: str) -> str:
 
 
 def live_generation(client: Any, name: str) -> int:
-    try:
-        pointer = client.get_collection(pointer_name(name), embedding_function=None)
-    except Exception:  # no pointer yet: the index has never been reindexed
-        return 0
+    """The generation readers use: 0 until a reindex first moves the pointer.
+
+    The pointer is got or created, so that no error has to be read as "no pointer yet": a
+    pointer read that fails (a Chroma server that did not answer in time) raises, where taking
+    it as generation 0 would attach a reader to a generation a reindex dropped, create it
+    empty and serve nothing (tests/test_generations.py)."""
+    pointer = client.get_or_create_collection(pointer_name(name), embedding_function=None)
     return int((pointer.metadata or {}).get("live", 0))
 
 
@@ -46,6 +50,8 @@ def drop_generation(client: Any, name: str, generation: int) -> None:
     for collection in (*collection_names(name, generation), multilingual_name(name, generation)):
         try:
             client.delete_collection(collection)
+        except StoreUnavailable:
+            raise  # not "already gone": the caller must know the drop did not happen
         except Exception:  # already gone
             continue
 
@@ -59,5 +65,9 @@ def drop_all(client: Any, name: str) -> None:
         if generation.isdigit():
             drop_generation(client, name, int(generation))
     drop_generation(client, name, 0)
-    with contextlib.suppress(Exception):
+    try:
         client.delete_collection(pointer_name(name))
+    except StoreUnavailable:
+        raise
+    except Exception:  # never reindexed, so never had a pointer
+        pass
