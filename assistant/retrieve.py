@@ -231,6 +231,7 @@ class Retriever:
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
             language=language,
+            tools=snapshot.tools,
         )
 
     def _multilingual(self, snapshot: Snapshot, query: str, k: int,

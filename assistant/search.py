@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from assistant.expand import expand
+from assistant.expand import Expansion, expand
 from assistant.filters import Filters
 from assistant.intent import Intent, infer
 from assistant.rank import RankedTool, rank_tools
@@ -36,30 +36,52 @@ class Options:
     signals: frozenset[str] | None = None  # a subset of SIGNALS' names; None: the mode's
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What a standalone query says, worked out once per question: its language and glossary
+    translations, and the filters and facets it implies."""
+
+    query: str
+    expansion: Expansion | None
+    intent: Intent
+
+    @property
+    def language(self) -> str:
+        return self.expansion.language if self.expansion else "en"
+
+
+def analyse(query: str, options: Options = Options(),
+            removed_chips: tuple[str, ...] = ()) -> Analysis:
+    """The query's analysis; `removed_chips` (`field:value`) are inferred filters the user
+    switched off."""
+    expansion = expand(query) if options.expansion else None
+    intent = infer(query, expansion.translations if expansion else ()) if options.intent \
+        else Intent()
+    for chip in removed_chips:
+        intent = intent.without(chip)
+    return Analysis(query, expansion, intent)
+
+
 def search(retriever: Retriever, query: str, filters: Filters = Filters(),
            options: Options = Options(), top_k: int = 8,
-           intent: Intent | None = None) -> tuple[Retrieval, list[RankedTool], Intent]:
+           analysis: Analysis | None = None) -> tuple[Retrieval, list[RankedTool], Intent]:
     """Retrieve and rank tools for a standalone query.
 
     Args:
-        intent: what the query implies, when the caller already knows it (e.g. with chips the
-            user removed); inferred from the query when None and options.intent is on.
+        analysis: the query's analysis when the caller has made it (`ask` does, for the
+            answer's language and chips); else made here.
     """
-    expanded = expand(query) if options.expansion else None
-    if intent is None:
-        intent = infer(query, expanded.translations if expanded else ()) if options.intent \
-            else Intent()
+    analysis = analysis or analyse(query, options)
+    expanded, intent = analysis.expansion, analysis.intent
     effective = filters.merged(intent.filters)
     lexical_text = translated_text = None
-    language = "en"
     if expanded:
-        language = expanded.language
         lexical_text = expanded.lexical_text(query)
-        if language != "en" and expanded.translations:
+        if expanded.language != "en" and expanded.translations:
             translated_text = " ".join(expanded.translations)
     retrieval = retriever.retrieve(query, effective, options.mode, lexical_text=lexical_text,
-                                   translated_text=translated_text, language=language,
+                                   translated_text=translated_text, language=analysis.language,
                                    signals=options.signals)
-    tools = rank_tools(query, retrieval, retriever.snapshot.tools, effective, top_k,
+    tools = rank_tools(query, retrieval, retrieval.tools, effective, top_k,
                        facets=intent.facets)
     return retrieval, tools, intent

@@ -17,11 +17,10 @@ from assistant.evaluate import Evaluation, Progress
 from assistant.expand import expand
 from assistant.feedback import FeedbackStore
 from assistant.filters import Filters
-from assistant.intent import Intent, infer
 from assistant.llm import ProseWriter
 from assistant.rank import RankedTool
 from assistant.retrieve import Retriever
-from assistant.search import Options, search
+from assistant.search import Analysis, Options, analyse, search
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
 from ingest.embed_multilingual import make_multilingual_embedder
@@ -32,7 +31,6 @@ from ingest.records import Retrieval
 from ingest.settings import Settings
 from ingest.status import IndexStatus
 from ingest.store import Encoder, Store, index_spec
-from ingest.text import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +107,15 @@ class Assistant:
             removed_chips: inferred filters (`field:value`) the user switched off.
         """
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
-        language = detect_language(question) if question else "en"
+        # one detector for the answer's language and retrieval's: the glossary's, which also
+        # knows keyword questions without function words ('hochwasser vorhersage europa')
+        language = expand(question).language if question else "en"
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion(TEXTS[language]["empty"])
         query = standalone_query(question, list(history))
-        intent = infer(query, expand(query).translations)
-        for chip in removed_chips:
-            intent = intent.without(chip)
-        retrieval, tools = self.rank(query, filters, top_k=top_k, intent=intent)
+        analysis = analyse(query, removed_chips=tuple(removed_chips))
+        retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
+        intent = analysis.intent
         answer = compose(query, tools, retrieval.hits, language)
         if self.writer is not None:
             answer = self.writer.rewrite(answer)
@@ -124,11 +123,11 @@ class Assistant:
                        chips=tuple(intent.chips()))
 
     def rank(self, query: str, filters: Filters = Filters(), options: Options = Options(),
-             top_k: int | None = None, intent: Intent | None = None
+             top_k: int | None = None, analysis: Analysis | None = None
              ) -> tuple[Retrieval, list[RankedTool]]:
         """Retrieve and rank tools for a standalone query (see assistant.search)."""
         retrieval, tools, _ = search(self.retriever, query, filters, options,
-                                     top_k or self.settings.top_k, intent)
+                                     top_k or self.settings.top_k, analysis)
         return retrieval, tools
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,3 +152,6 @@ class Retrieval:
     hits: list[Hit]
     tool_rankings: dict[str, list[str]] = field(default_factory=dict)
     language: str = "en"  # of the question; the fusion weights depend on it
+    # the tool records of the snapshot these hits came from: ranking reads them from here, not
+    # from a snapshot that an ingest may have replaced meanwhile
+    tools: Mapping[str, Tool] = field(default_factory=dict)
