@@ -232,8 +232,8 @@ class Clock:
         return self.now
 
 
-def test_anonymous_uploads_are_capped_per_request_and_in_all_and_cleaned_up(  # noqa: F811
-        app_module, settings, embedder) -> None:
+def test_anonymous_uploads_are_capped_per_request_and_in_all_and_cleaned_up(
+        app_module, settings, embedder) -> None:  # noqa: F811
     """Without editors the one upload is a BEIR zip: a request with more is refused, and many
     small uploads stop at TOOLBOX_UPLOAD_SPACE_MB (each charged what a file costs on disk) until
     the old ones are deleted an hour later; they land under the data dir."""
