@@ -18,13 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import Settings, configure_offline
+from ingest.settings import Settings, configure_gradio, configure_offline
 
 configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant import browse, chat, report, startup, workbench  # noqa: E402
+from assistant import auth, browse, chat, report, startup, workbench  # noqa: E402
 from assistant import export as answer_export  # noqa: E402
 from assistant.auth import TooManyLogins, launch_options  # noqa: E402
 from assistant.documents import DocumentFiles, routes  # noqa: E402
@@ -67,6 +67,7 @@ ANSWER_OUTPUTS = 8  # what a new question changes: the outputs before the filter
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
+    configure_gradio(assistant.settings)  # before any component: each reads it when made
     language = assistant.settings.ui_language  # the fixed texts; answers follow each question
     u = ui(language)
 
@@ -193,7 +194,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     theme = gr.themes.Default(font=["system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False,
-                   delete_cache=(3600, 3600)) as blocks:  # gradio's copies of results
+                   delete_cache=(600, auth.UPLOAD_SECONDS)) as blocks:  # uploads, results
         gr.Markdown(u["intro"])
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
         with gr.Tab(u["tab_ask"]), gr.Row():
@@ -307,26 +308,28 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     """Login, upload with a per-file report, and the knowledge-base status; every handler
     checks the session on the server (assistant/editor.py), whoever calls it."""
     u = ui(assistant.settings.ui_language)
+    proxies = auth.trusted_networks(assistant.settings.trusted_proxies)
 
     def status_view() -> tuple[str, list[list[object]]]:
         status = assistant.status()
         return html.escape(status.summary()), status_rows(status)
 
-    def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any]:
+    def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any, Any]:
         try:
-            client = request.client.host if request.client else None  # lockouts count per address
-            if not gate.login(request.session_hash, password, client):
-                return gr.update(), gr.update(), u["wrong_password"], "", gr.update()
+            token = gate.login(request.session_hash, password,
+                               auth.client_of_request(request, proxies))
+            if token is None:
+                return gr.update(), gr.update(), u["wrong_password"], "", gr.update(), ""
         except TooManyLogins as err:
             return gr.update(), gr.update(), u["locked"].format(seconds=err.wait_seconds), "", \
-                gr.update()
+                gr.update(), ""
         summary, rows = status_view()
-        return gr.update(visible=False), gr.update(visible=True), "", summary, rows
+        return gr.update(visible=False), gr.update(visible=True), "", summary, rows, token
 
-    def ingest(files: list[str] | None, supersedes: str, request: gr.Request,
+    def ingest(files: list[str] | None, supersedes: str, token: str, request: gr.Request,
                progress: gr.Progress = gr.Progress()) -> tuple[list[list[object]], str, str, Any]:
         try:
-            gate.require(request.session_hash)
+            gate.require(request.session_hash, token)
         except NotAnEditor:
             raise gr.Error(u["login_required"]) from None
         eta = Eta()
@@ -342,13 +345,15 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         summary, rows = status_view()
         return report_rows(report), html.escape(report.summary()), summary, rows
 
-    def refresh(request: gr.Request) -> tuple[str, list[list[object]]]:
+    def refresh(token: str, request: gr.Request) -> tuple[str, list[list[object]]]:
         try:
-            gate.require(request.session_hash)
+            gate.require(request.session_hash, token)
         except NotAnEditor:
             raise gr.Error(u["login_required"]) from None
         return status_view()
 
+    # The login's token travels with each call (a gr.State is filled for any holder of the id).
+    token = gr.Textbox(visible=False, elem_id="editor-token")
     with gr.Column(visible=True) as login_box:
         password = gr.Textbox(label=u["password"], type="password", elem_id="editor-pw")
         login_button = gr.Button(u["log_in"], variant="primary")
@@ -366,10 +371,10 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
         status_table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True)
         refresh_button = gr.Button(u["refresh"])
     login_button.click(login, [password], [login_box, editor_box, login_message, status_text,
-                                           status_table], api_name="editor_login")
-    ingest_button.click(ingest, [files, supersedes], [report, summary, status_text,
-                                                      status_table], api_name="editor_ingest")
-    refresh_button.click(refresh, None, [status_text, status_table], api_name="editor_status")
+                                           status_table, token], api_name="editor_login")
+    ingest_button.click(ingest, [files, supersedes, token],
+                        [report, summary, status_text, status_table], api_name="editor_ingest")
+    refresh_button.click(refresh, [token], [status_text, status_table], api_name="editor_status")
     return {"login": login, "ingest": ingest, "refresh": refresh}
 
 

@@ -1,21 +1,25 @@
 """The editors' side of the app, without the UI: who may edit, uploads, report and status rows.
 
 Editing is open only when TOOLBOX_EDITOR_PASSWORD is set, and only to sessions that gave it.
-The check is on the server, keyed by the session id Gradio gives each browser tab (or API
-client), so calling an editor endpoint directly without logging in is refused too. The
-password is compared in constant time and never logged; failed logins are rate-limited per
-client address (assistant/auth.py).
+A login hands the session a random token, kept on the server with the session id Gradio gives
+each browser tab (or API client) and its expiry; every editor call must bring both. The
+session id alone is no key: it travels in URLs (proxy logs) and Gradio fills a session's
+server-side state for anyone who names it, so the token comes back from the browser with each
+call instead. The password is compared in constant time and never logged; failed logins are
+rate-limited per client address and per proxy (assistant/auth.py).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 import shutil
 import threading
 import time
 from pathlib import Path
 
-from assistant.auth import FAILED_LOGIN_DELAY, LoginLimiter, same_secret
+from assistant.auth import FAILED_LOGIN_DELAY, Client, LoginLimiter, same_secret
 from assistant.service import Assistant
 from ingest.diskfull import DiskFull, disk_full_explained
 from ingest.errors import FileProblem
@@ -37,43 +41,57 @@ class NotAnEditor(PermissionError):
 
 class EditorGate:
     def __init__(self, password: str | None, limiter: LoginLimiter | None = None,
-                 delay: float = FAILED_LOGIN_DELAY) -> None:
+                 delay: float = FAILED_LOGIN_DELAY,
+                 proxy_limiter: LoginLimiter | None = None) -> None:
         self._password = password or ""
-        self._sessions: dict[str, float] = {}
+        self._sessions: dict[str, tuple[str, float]] = {}  # token -> session, expiry
         self._lock = threading.Lock()
         self.limiter = limiter or LoginLimiter()
+        self.proxy_limiter = proxy_limiter or LoginLimiter(
+            max_failures=self.limiter.max_failures * 10, window=self.limiter.window)
         self.delay = delay
 
     @property
     def enabled(self) -> bool:
         return bool(self._password)
 
-    def login(self, session: str | None, attempt: str | None, client: str | None = None) -> bool:
-        """Open the session when the attempt is the password. Raises TooManyLogins while
-        `client` (its address; the session when unknown) is locked out, before comparing."""
-        key = client or f"session:{session}"
+    def login(self, session: str | None, attempt: str | None,
+              client: Client | None = None) -> str | None:
+        """A new session token when the attempt is the password, else None. Raises
+        TooManyLogins while `client` (its address; the session when unknown) or the proxy it
+        came through is locked out, before comparing."""
+        key = client.address if client else f"session:{session}"
+        proxy = f"proxy:{client.proxy}" if client and client.proxy else None
         self.limiter.check(key)
+        if proxy:
+            self.proxy_limiter.check(proxy)
         if not (session and same_secret(attempt, self._password)):
             self.limiter.failed(key)
+            if proxy:
+                self.proxy_limiter.failed(proxy)
             log.warning("failed editor login from %s", key)  # never the attempt itself
             time.sleep(self.delay)
-            return False
+            return None
         self.limiter.succeeded(key)
+        token = secrets.token_urlsafe(32)
         with self._lock:
-            self._sessions[str(session)] = time.monotonic() + SESSION_SECONDS
-        return True
+            self._sessions[token] = (str(session), time.monotonic() + SESSION_SECONDS)
+        return token
 
-    def logout(self, session: str | None) -> None:
+    def logout(self, token: str | None) -> None:
         with self._lock:
-            self._sessions.pop(str(session), None)
+            self._sessions.pop(str(token), None)
 
-    def allowed(self, session: str | None) -> bool:
+    def allowed(self, session: str | None, token: str | None) -> bool:
+        """Whether `token` came from a login in this very `session` and has not expired."""
         with self._lock:
-            expires = self._sessions.get(str(session))
-            return self.enabled and expires is not None and expires > time.monotonic()
+            held = self._sessions.get(str(token))
+        if not (self.enabled and session and held):
+            return False
+        return hmac.compare_digest(held[0], str(session)) and held[1] > time.monotonic()
 
-    def require(self, session: str | None) -> None:
-        if not self.allowed(session):
+    def require(self, session: str | None, token: str | None) -> None:
+        if not self.allowed(session, token):
             raise NotAnEditor("editor login required: enter the editor password first")
 
 

@@ -58,6 +58,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Enables the editor functions of the app when set."),
     Setting("reader_password", "TOOLBOX_READER_PASSWORD", None,
             "When set, the app asks every visitor for it (any user name) before anything else."),
+    Setting("upload_space_mb", "TOOLBOX_UPLOAD_SPACE_MB", 1000,
+            "Disk space all uploads to the app (anyone's, logged in or not) may hold at once; "
+            "uploads are deleted after an hour."),
+    Setting("trusted_proxies", "TOOLBOX_TRUSTED_PROXIES", "127.0.0.1,::1",
+            "Reverse proxies whose `X-Forwarded-For` the login lockout believes: addresses or "
+            "networks, comma-separated, or `none`."),
     Setting("host", "TOOLBOX_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "TOOLBOX_PORT", 7860, "Port the app listens on."),
     Setting("ui_language", "TOOLBOX_UI_LANGUAGE", "en",
@@ -91,6 +97,8 @@ class Settings:
     llm_api_key: str | None
     editor_password: str | None
     reader_password: str | None
+    upload_space_mb: int
+    trusted_proxies: str
     host: str
     port: int
     ui_language: str
@@ -122,6 +130,11 @@ class Settings:
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def upload_cache(self) -> Path:
+        """Where the app's web server keeps uploads and the files it serves."""
+        return (self.data_dir / "gradio-cache").resolve()
+
 
 def _coerce(setting: Setting, raw: Any) -> Any:
     if raw is None:
@@ -141,9 +154,18 @@ def _coerce(setting: Setting, raw: Any) -> Any:
     return raw
 
 
+def configure_gradio(settings: Settings) -> None:
+    """Point Gradio's upload cache at the data dir (not a /tmp shared with every other process,
+    often in RAM) before any of its Blocks exist: they read it when created."""
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.upload_cache)
+
+
 def configure_offline() -> None:
     """Keep every library off the network, and telemetry and analytics off, before they are
     imported."""
+    # The client address comes from the raw X-Forwarded-For and the socket peer, by
+    # TOOLBOX_TRUSTED_PROXIES (assistant/auth.py); uvicorn must not rewrite the peer before.
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     for name, value in (
         ("HF_HUB_OFFLINE", "1"),
         ("TRANSFORMERS_OFFLINE", "1"),

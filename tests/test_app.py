@@ -168,22 +168,22 @@ def test_editor_endpoints_refuse_without_login_even_over_http(app_module, settin
     try:
         intruder = Client(f"http://127.0.0.1:{port}/", verbose=False)
         with pytest.raises(Exception, match="editor login required"):
-            intruder.predict([handle_file(str(upload))], "", api_name="/editor_ingest")
+            intruder.predict([handle_file(str(upload))], "", "", api_name="/editor_ingest")
         with pytest.raises(Exception, match="editor login required"):
-            intruder.predict(api_name="/editor_status")
+            intruder.predict("", api_name="/editor_status")
         assert "Wrong password." in intruder.predict("wrong-guess", api_name="/editor_login")
         with pytest.raises(Exception, match="editor login required"):
-            intruder.predict(api_name="/editor_status")
+            intruder.predict("", api_name="/editor_status")
 
         editor = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        editor.predict("s3cret", api_name="/editor_login")
-        report, summary, status, _ = editor.predict([handle_file(str(upload))], "",
+        token = editor.predict("s3cret", api_name="/editor_login")[-1]
+        report, summary, status, _ = editor.predict([handle_file(str(upload))], "", token,
                                                     api_name="/editor_ingest")
         assert report["data"] == [["heat-note.md", "indexed", 1, ""]]
         assert summary.startswith("1 files: 1 indexed")
         assert status.startswith("1 documents (0 superseded), 1 tools")
         with pytest.raises(Exception, match="editor login required"):  # still not the intruder
-            intruder.predict(api_name="/editor_status")
+            intruder.predict("", api_name="/editor_status")
     finally:
         blocks.close()
     assert (settings.data_dir / "uploads" / "heat-note.md").is_file()

@@ -104,7 +104,7 @@ def test_german_setting_handlers_answer_in_german(apps) -> None:
         locked = blocks.editor["login"]("guess", guesser)
     assert locked[2].startswith("Zu viele fehlgeschlagene Anmeldungen; bitte in ")
     with pytest.raises(gr.Error, match="Anmeldung der Redaktion nötig"):
-        blocks.editor["refresh"](SimpleNamespace(session_hash="nobody"))
+        blocks.editor["refresh"]("", SimpleNamespace(session_hash="nobody"))
 
 
 def test_default_setting_keeps_the_fixed_texts_english(apps) -> None:

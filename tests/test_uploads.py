@@ -222,3 +222,54 @@ def test_the_app_refuses_an_upload_over_the_size_limit_over_http(app_module, set
         assert fine.status_code == 200
     finally:
         blocks.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_anonymous_uploads_are_capped_per_request_and_in_all_and_cleaned_up(
+        app_module, settings, embedder) -> None:  # noqa: F811
+    """Without editors the one upload is a BEIR zip: a request with more is refused, and many
+    small uploads stop at TOOLBOX_UPLOAD_SPACE_MB (each charged what a file costs on disk) until
+    the old ones are deleted an hour later; they land under the data dir."""
+    import dataclasses
+
+    import httpx
+    from starlette.middleware import Middleware
+
+    from assistant.upload_space import UploadSpace
+
+    from .test_app import _free_port
+
+    small = dataclasses.replace(settings, max_file_mb=1, upload_space_mb=1)
+    blocks = app_module.build_app(Assistant(small, embedder=embedder))
+    options = app_module.launch_options(small)
+    clock = Clock()
+    space = options["app_kwargs"]["middleware"][0]
+    options["app_kwargs"]["middleware"] = [Middleware(UploadSpace, **{**space.kwargs,
+                                                                      "clock": clock})]
+    port = _free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                  quiet=True, footer_links=[], **options)
+    url = f"http://127.0.0.1:{port}/gradio_api/upload"
+    try:
+        two = httpx.post(url, files=[("files", ("a.zip", b"a" * 600_000)),
+                                     ("files", ("b.zip", b"b" * 600_000))])
+        assert two.status_code == 413 and "per request" in two.text
+        codes = [httpx.post(url, files={"files": (f"{n}.zip", b"%d" % n)}).status_code
+                 for n in range(200)]
+        accepted = codes.index(507)
+        assert 50 < accepted < 125 and set(codes[accepted:]) == {507}, codes
+        cache = small.upload_cache
+        stored = [p for p in cache.rglob("*.zip") if p.is_file()]
+        assert len(stored) == accepted and cache.is_relative_to(small.data_dir.resolve())
+        clock.now += 3600 + 61  # an hour on: the next upload sweeps the old ones away
+        assert httpx.post(url, files={"files": ("new.zip", b"new")}).status_code == 200
+        assert [p.name for p in cache.rglob("*.zip") if p.is_file()] == ["new.zip"]
+    finally:
+        blocks.close()
