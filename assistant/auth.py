@@ -26,7 +26,7 @@ from typing import Any
 from starlette.middleware import Middleware
 
 from assistant.upload_space import UploadSpace
-from ingest.errors import ToolboxError
+from ingest.errors import BadSetting, ToolboxError
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def trusted_networks(setting: str) -> tuple[Network, ...]:
         return tuple(ipaddress.ip_network(part.strip(), strict=False)
                      for part in setting.split(",") if part.strip())
     except ValueError as err:
-        raise ValueError(f"TOOLBOX_TRUSTED_PROXIES: {err}; give addresses or networks "
+        raise BadSetting(f"TOOLBOX_TRUSTED_PROXIES: {err}; give addresses or networks "
                          "separated by commas, or none") from None
 
 

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from assistant.beir import UsageProblem
-    from ingest.errors import ToolboxError
+    from ingest.errors import BadSetting, ToolboxError
 
     try:
         settings = Settings.from_env()
@@ -107,15 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
-    except UsageProblem as err:
+    except (UsageProblem, BadSetting) as err:  # bad usage: exit code 2
         print(f"error: {err}", file=sys.stderr)
         return 2
     except ToolboxError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    except ValueError as err:  # settings that do not parse
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     return 2
 
 

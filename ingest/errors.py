@@ -1,6 +1,7 @@
 """Errors of the write side.
 
     ToolboxError
+    ├── BadSetting         a TOOLBOX_* setting that does not parse (also a ValueError)
     ├── FileProblem        one input file cannot be used (names the file and the problem)
     ├── IndexMismatch      the index was built with other settings (names the rebuild command)
     └── StoreUnavailable   the Chroma server does not answer (server mode); retried per request
@@ -14,6 +15,10 @@ from pathlib import Path
 
 class ToolboxError(Exception):
     """Base of every error this project raises on purpose."""
+
+
+class BadSetting(ToolboxError, ValueError):
+    """A setting's value cannot be used; the message names the variable and what it takes."""
 
 
 class FileProblem(ToolboxError):

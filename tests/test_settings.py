@@ -57,3 +57,17 @@ def test_ui_language_is_english_or_german() -> None:
     for value in ("fr", "DE", "german"):
         with pytest.raises(ValueError, match="TOOLBOX_UI_LANGUAGE must be one of en, de, got"):
             Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": value})
+
+
+def test_a_bad_setting_is_our_own_error_and_bad_usage_on_the_command_line(capsys) -> None:
+    from assistant.cli import main
+    from ingest.errors import BadSetting, ToolboxError
+
+    with pytest.raises(BadSetting) as raised:
+        Settings.from_env(environ={"TOOLBOX_PORT": "eighty"})
+    assert isinstance(raised.value, ToolboxError)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TOOLBOX_CHUNK_SIZE", "big")
+        assert main(["status"]) == 2
+    assert capsys.readouterr().err.strip() == "error: TOOLBOX_CHUNK_SIZE must be a whole " \
+                                              "number, got 'big'"
