@@ -12,18 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.filters import Filters
-from assistant.fusion import fusion_weights
+from assistant.fusion import TOOL_RRF_K, fuse, fusion_weights
 from assistant.glossary import hazards_in, phases_in
 from ingest.records import Hit, Retrieval, Tool
 from ingest.text import analyze, words
 
-# Reciprocal rank fusion's k for tools. The customary 60 was set for runs of 1,000 documents;
-# over the few hundred tools of a toolbox it flattens the top ranks until the signals barely
-# differ (1/61 for a first rank, 1/70 for a tenth). On the built-in benchmark tools nDCG@10 /
-# R@10 went from 0.774 / 0.782 at 60 to 0.791 / 0.788 at 10, 0.794 / 0.799 at 20 and
-# 0.788 / 0.795 at 30, alike on both halves of the questions split by id (odd 0.776 -> 0.795,
-# even 0.772 -> 0.792) and in both languages (de 0.766 -> 0.781, en 0.783 -> 0.808).
-RRF_K = 20
 FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
 
@@ -50,21 +43,18 @@ def rank_tools(query: str, retrieval: Retrieval, tools: dict[str, Tool], filters
             for tool_id in hit.chunk.tool_ids:
                 evidence.setdefault(tool_id, []).append(hit)
                 passage_rank.setdefault(tool_id, rank)
-    scores: dict[str, float] = {}
     weights = fusion_weights(retrieval.language)
-    for signal, ranking in retrieval.tool_rankings.items():
-        weight = weights.get(signal, 1.0)
-        for rank, tool_id in enumerate(ranking, start=1):
-            scores[tool_id] = scores.get(tool_id, 0.0) + weight / (RRF_K + rank)
+    scores, _ = fuse(retrieval.tool_rankings, weights, TOOL_RRF_K)
     # A passage counts at its rank among all chunks, tool descriptions included: in a small
     # knowledge base every passage is "found", but only a good one outranks the descriptions.
     for tool_id, rank in passage_rank.items():
-        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (RRF_K + rank)
+        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (
+            TOOL_RRF_K + rank)
     if facets:
         for tool_id in scores:
             if tool_id in tools:
                 scores[tool_id] += FACET_WEIGHT * _facet_matches(tools[tool_id], facets) / (
-                    RRF_K + 1)
+                    TOOL_RRF_K + 1)
     eligible = [t for t in scores if t in tools and filters.accepts_tool(tools[t])]
     eligible.sort(key=lambda t: (-scores[t], t))
     asked_hazards = set(filters.hazards) | set(hazards_in(query))

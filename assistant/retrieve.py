@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from assistant.filters import FilterMasks, Filters
-from assistant.fusion import fusion_weights
+from assistant.fusion import CHUNK_RRF_K, fuse, fusion_weights
 from assistant.heap import long_lived
 from assistant.search import SIGNALS, Mode
 from ingest import chunk_cache
@@ -39,7 +39,6 @@ from ingest.text import content_words
 
 log = logging.getLogger(__name__)
 
-RRF_K = 60
 CANDIDATES = 100
 _REVISION_CHECK_SECONDS = 2.0
 # How long a question waits for a reload of a store that moved on; a longer reload (a minute at
@@ -312,13 +311,7 @@ def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | Non
 
 def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]],
           weights: dict[str, float] | None = None) -> list[Hit]:
-    """Weighted reciprocal rank fusion: robust to the signals' incomparable score scales."""
-    scores: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    for signal, positions in rankings.items():
-        weight = (weights or {}).get(signal, 1.0)
-        for rank, position in enumerate(positions, start=1):
-            scores[position] = scores.get(position, 0.0) + weight / (RRF_K + rank)
-            ranks.setdefault(position, {})[signal] = rank
+    """The chunks at the positions the signals found, by their fused score."""
+    scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K)
     order = sorted(scores, key=lambda p: (-scores[p], p))
     return [Hit(chunk=chunks[p], score=scores[p], ranks=ranks[p]) for p in order]
