@@ -9,9 +9,17 @@ has its own k.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+# The signals each mode fuses: lexical, the English model, the multilingual encoder.
+SIGNALS: dict[str, frozenset[str]] = {
+    "hybrid": frozenset({"bm25", "dense", "dense_multilingual"}),
+    "bm25": frozenset({"bm25"}),
+    "dense": frozenset({"dense", "dense_multilingual"}),
+}
 
 # k for chunks: the customary 60, set for runs of about 1,000 documents.
 CHUNK_RRF_K = 60

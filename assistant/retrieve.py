@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 
 from assistant.filters import FilterMasks, Filters
-from assistant.fusion import CHUNK_RRF_K, fuse, fusion_weights
+from assistant.fusion import CHUNK_RRF_K, SIGNALS, Mode, fuse, fusion_weights
 from assistant.heap import long_lived
-from assistant.search import SIGNALS, Mode
 from ingest import chunk_cache
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder

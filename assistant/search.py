@@ -8,10 +8,11 @@ facets it implies (intent.py), retrieve with every signal (retrieve.py) and rank
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from assistant.expand import Expansion, expand
 from assistant.filters import Filters
+from assistant.fusion import Mode
 from assistant.intent import Intent, infer
 from assistant.rank import RankedTool, rank_tools
 from ingest.records import Retrieval
@@ -19,13 +20,6 @@ from ingest.records import Retrieval
 if TYPE_CHECKING:  # the retriever pulls in torch and chromadb; evaluation imports this early
     from assistant.retrieve import Retriever
 
-Mode = Literal["hybrid", "bm25", "dense"]
-# The signals each mode uses: lexical, the English model, the multilingual encoder.
-SIGNALS: dict[str, frozenset[str]] = {
-    "hybrid": frozenset({"bm25", "dense", "dense_multilingual"}),
-    "bm25": frozenset({"bm25"}),
-    "dense": frozenset({"dense", "dense_multilingual"}),
-}
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,41 @@ def test_modules_stay_small() -> None:
     for path in SOURCES:
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 400, f"{path.relative_to(ROOT)} has {lines} lines; split it"
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules of ours that `path` names at its top level, `if TYPE_CHECKING:` included (a
+    cycle of types is a cycle of design too); imports inside functions are left out."""
+    names: set[str] = set()
+    body = list(ast.parse(path.read_text(encoding="utf-8")).body)
+    while body:
+        node = body.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            body.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_module_of_ours_imports_itself_back() -> None:
+    modules = {p.relative_to(ROOT).with_suffix("").as_posix().replace("/", "."): p
+               for p in SOURCES if p.name != "__init__.py"}
+    graph = {name: {m for m in _top_level_imports(path) if m in modules and m != name}
+             for name, path in modules.items()}
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        while stack:
+            name, trail = stack.pop()
+            for nxt in graph[name]:
+                if nxt == start:
+                    return [*trail, start]
+                if nxt not in trail:
+                    stack.append((nxt, [*trail, nxt]))
+        return None
+
+    cycles = [c for name in sorted(graph) if (c := cycle_from(name))]
+    assert not cycles, f"import cycle: {' -> '.join(cycles[0])}"
