@@ -26,7 +26,7 @@ from typing import Any
 from starlette.middleware import Middleware
 
 from assistant.upload_space import UploadSpace
-from ingest.errors import BadSetting, ToolboxError
+from ingest.errors import ConfigError, TooManyLogins
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,6 @@ FAILED_LOGIN_DELAY = 1.0
 UPLOAD_SECONDS = 3600  # how long uploads and the app's other served files are kept
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class TooManyLogins(ToolboxError):
-    """This client failed to log in too often; it must wait `wait_seconds`."""
-
-    def __init__(self, wait_seconds: int) -> None:
-        super().__init__(f"too many failed logins; try again in {wait_seconds} s")
-        self.wait_seconds = wait_seconds
 
 
 class LoginLimiter:
@@ -98,7 +90,7 @@ def trusted_networks(setting: str) -> tuple[Network, ...]:
         return tuple(ipaddress.ip_network(part.strip(), strict=False)
                      for part in setting.split(",") if part.strip())
     except ValueError as err:
-        raise BadSetting(f"TOOLBOX_TRUSTED_PROXIES: {err}; give addresses or networks "
+        raise ConfigError(f"TOOLBOX_TRUSTED_PROXIES: {err}; give addresses or networks "
                          "separated by commas, or none") from None
 
 

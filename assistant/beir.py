@@ -19,17 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest.errors import ToolboxError
+from ingest.errors import DatasetProblem
 
 Qrels = dict[str, dict[str, int]]
-
-
-class DatasetProblem(ToolboxError):
-    """A BEIR file that cannot be used; the message names the file and line."""
-
-
-class UsageProblem(ToolboxError):
-    """The request is wrong (no such folder, unknown retriever or target), not the data."""
 
 
 @dataclass(frozen=True)

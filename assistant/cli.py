@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from assistant.beir import UsageProblem
-    from ingest.errors import BadSetting, ToolboxError
+    from ingest.errors import ConfigError, ToolboxError, UsageProblem
 
     try:
         settings = Settings.from_env()
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
-    except (UsageProblem, BadSetting) as err:  # bad usage: exit code 2
+    except (UsageProblem, ConfigError) as err:  # bad usage: exit code 2
         print(f"error: {err}", file=sys.stderr)
         return 2
     except ToolboxError as err:

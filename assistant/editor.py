@@ -22,7 +22,7 @@ from pathlib import Path
 from assistant.auth import FAILED_LOGIN_DELAY, Client, LoginLimiter, same_secret
 from assistant.service import Assistant
 from ingest.diskfull import DiskFull, disk_full_explained
-from ingest.errors import FileProblem
+from ingest.errors import FileProblem, NotAnEditor
 from ingest.pipeline import FileResult, IngestReport
 from ingest.progress import ProgressCallback, no_progress
 from ingest.status import IndexStatus
@@ -33,10 +33,6 @@ log = logging.getLogger(__name__)
 SESSION_SECONDS = 8 * 3600
 REPORT_HEADERS = ["file", "status", "chunks", "detail"]
 STATUS_HEADERS = ["id", "kind", "title", "chunks", "ingested (UTC)", "superseded by", "path"]
-
-
-class NotAnEditor(PermissionError):
-    """The session did not log in with the editor password."""
 
 
 class EditorGate:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ToolboxError
+from ingest.errors import FeedbackProblem
 from ingest.text import detect_language
 
 FILE_NAME = "feedback.sqlite3"
@@ -46,10 +46,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     vote INTEGER NOT NULL CHECK (vote IN (-1, 1))
 )
 """
-
-
-class FeedbackProblem(ToolboxError):
-    """A vote that cannot be stored, or nothing to export."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import httpx
 
 from assistant.answer import TEXTS, Answer, cited_sentences
 from assistant.expand import default_glossary
-from ingest.errors import ToolboxError
+from ingest.errors import LLMError
 from ingest.records import Hit
 from ingest.settings import Settings
 from ingest.text import STOPWORDS, analyze, words
@@ -50,10 +50,6 @@ NOTES = {
                       "diese Antwort zitiert deshalb direkt aus den Leitfäden.",
     },
 }
-
-
-class LLMError(ToolboxError):
-    """The LLM endpoint failed, timed out or returned no usable text."""
 
 
 def endpoint(url: str) -> str:

@@ -24,7 +24,7 @@ from assistant.search import Analysis, Options, analyse, search
 from ingest.chunk import ChunkingParams
 from ingest.embed import Embedder
 from ingest.embed_multilingual import make_multilingual_embedder
-from ingest.errors import ToolboxError
+from ingest.errors import EmptyQuestion, ToolboxError
 from ingest.pipeline import FileResult, Ingestor, IngestReport
 from ingest.progress import ProgressCallback, no_progress
 from ingest.records import Retrieval
@@ -35,10 +35,6 @@ from ingest.store import Encoder, Store, index_spec
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-
-
-class EmptyQuestion(ToolboxError):
-    """The question has no words to search for."""
 
 
 def open_store(settings: Settings, embedder: Embedder,

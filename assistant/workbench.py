@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from assistant.beir import (
     CorpusLine,
     Dataset,
-    UsageProblem,
     check_qrels_ids,
     extract_zip,
     load_dataset,
@@ -28,6 +27,7 @@ from assistant.beir import (
 )
 from assistant.evaluate import VARIANTS, Evaluation, Progress, evaluate, runner_for
 from ingest.chunk import embedding_text
+from ingest.errors import UsageProblem
 from ingest.records import Chunk
 from ingest.settings import Settings
 

@@ -14,17 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import ToolboxError
+from ingest.errors import DiskFull
 
 _ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 # How chromadb reports it: SQLite's SQLITE_FULL (code 13) through its Rust bindings, or the
 # OS error from its segment files.
 _MESSAGES = ("database or disk is full", "no space left on device", "os error 28",
              "disk quota exceeded", "file too large")
-
-
-class DiskFull(ToolboxError):
-    """The disk holding the index ran out of space during a write."""
 
 
 def is_disk_full(err: BaseException) -> bool:

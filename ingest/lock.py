@@ -12,11 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import ToolboxError
-
-
-class Busy(ToolboxError):
-    """Another process is writing to the index."""
+from ingest.errors import Busy
 
 
 @contextmanager

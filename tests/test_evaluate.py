@@ -141,7 +141,7 @@ def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeyp
 
 
 def test_usage_problems(tmp_path: Path) -> None:
-    from assistant.beir import UsageProblem
+    from ingest.errors import UsageProblem
 
     with pytest.raises(UsageProblem, match="no such dataset folder"):
         workbench.resolve(tmp_path / "nope", None, ["bm25"], None, tmp_path)

@@ -61,9 +61,9 @@ def test_ui_language_is_english_or_german() -> None:
 
 def test_a_bad_setting_is_our_own_error_and_bad_usage_on_the_command_line(capsys) -> None:
     from assistant.cli import main
-    from ingest.errors import BadSetting, ToolboxError
+    from ingest.errors import ConfigError, ToolboxError
 
-    with pytest.raises(BadSetting) as raised:
+    with pytest.raises(ConfigError) as raised:
         Settings.from_env(environ={"TOOLBOX_PORT": "eighty"})
     assert isinstance(raised.value, ToolboxError)
     with pytest.MonkeyPatch.context() as env:
