@@ -133,7 +133,13 @@ def expand(query: str, glossary: Glossary | None = None) -> Expansion:
     return Expansion(language, tuple(glossary.translate(query, language)))
 
 
+def question_language(text: str) -> str:
+    """`de` or `en`: the one language detector of the question path (the answer's language,
+    retrieval's, the feedback export's), the glossary's; see Glossary.language_of."""
+    return _expand_default(text).language
+
+
 @lru_cache(maxsize=1024)
 def _expand_default(query: str) -> Expansion:
-    # ask() reads the expansion for the intent and again to search: compute it once per query.
+    # the highlighter and follow-ups read a query's expansion again: compute it once
     return expand(query, default_glossary())

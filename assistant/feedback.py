@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.expand import question_language
 from ingest.errors import FeedbackProblem
-from ingest.text import detect_language
 
 FILE_NAME = "feedback.sqlite3"
 ANSWER = "answer"
@@ -121,7 +121,7 @@ class FeedbackStore:
         for vote in votes:
             query_id = query_key(vote.query, vote.filters)
             queries.setdefault(query_id, {"_id": query_id, "text": vote.query,
-                                          "lang": detect_language(vote.query),
+                                          "lang": question_language(vote.query),
                                           "filters": vote.filters})
             if vote.target == ANSWER:
                 grade = ANSWER_UP if vote.vote > 0 else DOWN

@@ -14,7 +14,7 @@ from assistant import workbench
 from assistant.answer import TEXTS, Answer, compose
 from assistant.conversation import Turn, standalone_query
 from assistant.evaluate import Evaluation, Progress
-from assistant.expand import expand
+from assistant.expand import question_language
 from assistant.feedback import FeedbackStore
 from assistant.filters import Filters
 from assistant.llm import ProseWriter
@@ -105,7 +105,7 @@ class Assistant:
         question = (question or "").strip()[:MAX_QUESTION_CHARS]
         # one detector for the answer's language and retrieval's: the glossary's, which also
         # knows keyword questions without function words ('hochwasser vorhersage europa')
-        language = expand(question).language if question else "en"
+        language = question_language(question) if question else "en"
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion(TEXTS[language]["empty"])
         query = standalone_query(question, list(history))
