@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--qrels", type=Path, default=None, metavar="FILE",
                           help="judgments to use instead of DATASET_DIR/qrels/test.tsv")
     evaluate.add_argument("--json", type=Path, default=None, metavar="OUT",
-                          help="write the results as JSON (DESIGN.md's shape, plus per-query "
+                          help="write the results as JSON (ARCHITECTURE.md's shape, plus per-query "
                                "values and significance)")
     evaluate.add_argument("--report", type=Path, default=None, metavar="OUT.md",
                           help="write a Markdown report")
@@ -150,7 +150,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def answer_json(answer: Any) -> dict[str, Any]:
-    """The `ask --json` object of DESIGN.md."""
+    """The `ask --json` object (ARCHITECTURE.md, Contracts)."""
     def passage(hit: Any) -> dict[str, Any]:
         return {"doc_id": hit.chunk.doc_id, "title": hit.chunk.title,
                 "page": hit.chunk.page_start, "text": hit.chunk.text,

@@ -1,5 +1,5 @@
-"""An Evaluation written out: DESIGN.md's JSON, a Markdown report, a PNG plot, TREC run files,
-and the compact table the CLI prints."""
+"""An Evaluation written out: the JSON of ARCHITECTURE.md, a Markdown report, a PNG plot, TREC
+run files, and the compact table the CLI prints."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ TEST_NOTE = (f"Significance: best configuration (by {LABELS[HEADLINE]}) vs. each
 
 
 def to_json(evaluation: Evaluation) -> dict[str, Any]:
-    """The `evaluate --json` object of DESIGN.md, plus best, significance, per_query, index."""
+    """The `evaluate --json` object (ARCHITECTURE.md), plus best, significance, per_query, index."""
     return {
         "dataset": evaluation.dataset,
         "target": evaluation.target,

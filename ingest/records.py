@@ -47,7 +47,7 @@ class Experience(BaseModel):
 
 
 class Tool(BaseModel):
-    """One tool of the toolbox, validated against the closed vocabularies of DESIGN.md."""
+    """One tool of the toolbox, validated against the closed vocabularies above."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")

@@ -3,9 +3,10 @@ pip that Python brings (no upgrade), the newest versions pyproject.toml's ranges
 test on that install; and what differs from the lock (requirements/lock.txt) that `make install`
 uses.
 
-The smoke test: ingest the corpus and an HTML page, one `ask --json` in English and one in German (each must name
-tools), and one question over HTTP to the served app. Nothing of the project's own venv or data
-dir is used; the throwaway venv and data live in a temporary folder (kept with --keep).
+The smoke test: ingest the corpus and an HTML page, one `ask --json` in English and one in
+German (each must name tools), and one question over HTTP to the served app. Nothing of the
+project's own venv or data dir is used; the throwaway venv and data live in a temporary folder
+(kept with --keep).
 
     python3 scripts/check_latest.py [--keep] [--no-http]
 

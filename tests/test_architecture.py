@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +115,17 @@ def test_no_module_of_ours_imports_itself_back() -> None:
 
     cycles = [c for name in sorted(graph) if (c := cycle_from(name))]
     assert not cycles, f"import cycle: {' -> '.join(cycles[0])}"
+
+
+def test_no_code_or_doc_points_to_a_file_outside_the_repository() -> None:
+    texts = [*SOURCES, *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py"),
+             *ROOT.glob("*.md"), *ROOT.glob("corpus/*.md")]
+    for path in texts:
+        if path == Path(__file__).resolve():
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "DESIGN.md" not in text, f"{path.relative_to(ROOT)} cites DESIGN.md"
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for named in set(re.findall(r"`((?:ingest|assistant|tests|benchmarks|requirements)/"
+                                r"[\w/]+\.\w+)`", architecture)):
+        assert (ROOT / named).exists(), f"ARCHITECTURE.md names {named}, which is not here"

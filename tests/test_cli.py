@@ -1,4 +1,5 @@
-"""The console script as a user runs it: real subprocesses, real exit codes, DESIGN.md's JSON."""
+"""The console script as a user runs it: real subprocesses, real exit codes, the JSON of
+ARCHITECTURE.md."""
 
 from __future__ import annotations
 
