@@ -44,7 +44,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ingest assistant app.py tests benchmarks scripts
+	$(BIN)/ruff check ingest assistant app.py tests benchmarks scripts corpus
 
 bench: $(STAMP)  ## speed figures: query latency and ingest throughput against their floors
 	$(BIN)/python benchmarks/latency.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,12 @@ def test_passage_qrels_name_existing_pages() -> None:
         assert row["query-id"] in queries
         doc_id, _, page = row["corpus-id"].partition("#")
         assert doc_id in pages and 1 <= int(page) <= pages[doc_id], row
+
+
+def test_committed_pdfs_are_what_their_sources_build() -> None:
+    """A source edited without `make documents` (or a PDF edited by hand) fails here."""
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, str(root / "corpus" / "build_documents.py"), "--check"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("up to date") == len(list((root / "corpus" / "sources").glob("*.md")))
