@@ -162,6 +162,9 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "note": answer.note,
         "tools": [
             {"id": r.tool.id, "name": r.tool.name, "score": round(r.score, 6),
+             "url": str(r.tool.url) if r.tool.url else None, "kind": r.tool.kind,
+             "cost": r.tool.cost, "provider": r.tool.provider, "hazards": list(r.tool.hazards),
+             "phases": list(r.tool.phases),
              "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages],
              "experiences": [e.model_dump() for e in r.tool.experiences]}
             for r in answer.tools

@@ -38,8 +38,11 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
     result = json.loads(ask.stdout)
     assert set(result) == {"query", "answer", "note", "tools", "passages"}
     assert result["tools"][0]["id"] == "efas" and len(result["tools"]) <= 2
-    assert set(result["tools"][0]) == {"id", "name", "score", "reasons", "passages",
-                                       "experiences"}
+    efas = result["tools"][0]
+    assert set(efas) == {"id", "name", "score", "url", "kind", "cost", "provider", "hazards",
+                         "phases", "reasons", "passages", "experiences"}
+    assert efas["kind"] == "data-portal" and "river-flooding" in efas["hazards"]
+    assert efas["url"] is None or efas["url"].startswith("http")  # the catalogue has none yet
     assert {"doc_id", "title", "page", "text", "score"} == set(result["passages"][0])
     assert result["passages"][0]["page"] == 2
 
