@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,18 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data") as server:
         yield server.url
+
+
+@pytest.fixture
+def own_chroma_server(tmp_path: Path) -> Iterator[Any]:
+    """A `chroma run` of this test's own, to freeze or kill; thawed and stopped afterwards
+    whatever the test did."""
+    from .chroma_server import ChromaServer
+
+    own = ChromaServer(tmp_path / "chroma").start()
+    yield own
+    own.thaw()
+    own.stop()
 
 
 def on_backend(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Settings:

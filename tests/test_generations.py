@@ -27,11 +27,8 @@ TIMEOUT = 2.0
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    own = ChromaServer(tmp_path / "chroma").start()
-    yield own
-    own.thaw()
-    own.stop()
+def server(own_chroma_server):  # a server of this test's own (conftest.py)
+    return own_chroma_server
 
 
 def test_a_pointer_read_that_times_out_never_attaches_an_empty_generation(

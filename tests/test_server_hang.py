@@ -38,12 +38,8 @@ WAITED = f"did not answer within {TIMEOUT:g} s"
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    """A server of this test's own, thawed before it is stopped whatever the test did."""
-    own = ChromaServer(tmp_path / "chroma").start()
-    yield own
-    own.thaw()
-    own.stop()
+def server(own_chroma_server):  # a server of this test's own (conftest.py)
+    return own_chroma_server
 
 
 def _bounded(call: Callable[[], object], seconds: float = BOUND) -> tuple[object, float]:
