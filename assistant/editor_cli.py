@@ -26,6 +26,10 @@ def add_editor_commands(commands: Any) -> None:
     ingest.add_argument("--supersedes", metavar="DOC_ID",
                         help="the one FILE given is a new edition of document DOC_ID, which "
                              "stays indexed but is left out of answers")
+    ingest.add_argument("--replace", action="store_true",
+                        help="let these files take over tool or document ids another file "
+                             "holds, and supersede indexed documents their front matter or "
+                             "keywords name (after moving or renaming a file)")
     ingest.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bars on stderr (default: when stderr is a terminal)")
 
@@ -65,15 +69,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     editions = {args.paths[0]: args.supersedes} if args.supersedes else None
     try:
         report = assistant.ingest(list(args.paths), remove_missing=args.remove_missing,
-                                  progress=bars, supersedes=editions)
+                                  progress=bars, supersedes=editions, replace=args.replace)
     finally:
         bars.close()
-    for result in report.results:
-        if result.status == "failed":
-            print(f"failed: {result.path}: {result.detail}", file=sys.stderr)
-        elif args.verbose or result.status != "unchanged":
-            print(f"{result.status}: {result.path}" + (f" ({result.chunks} chunks)"
-                                                       if result.chunks else ""))
+    for failed, line in report.lines(verbose=args.verbose):
+        print(line, file=sys.stderr if failed else sys.stdout)
     print(report.summary())
     return 1 if report.failed else 0
 

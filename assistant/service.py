@@ -64,13 +64,15 @@ class Assistant:
                         self.settings.max_file_mb * 1_000_000, progress=progress,
                         lock_path=self.settings.data_dir / "write.lock",
                         space_dir=None if self.settings.chroma_url else self.settings.data_dir,
-                        multilingual=self.multilingual if self.store.has_multilingual else None)
+                        multilingual=self.multilingual if self.store.has_multilingual else None,
+                        legacy_root=self.settings.data_dir.resolve().parent)
 
     def ingest(self, paths: list[Path], remove_missing: bool = False,
                progress: ProgressCallback = no_progress,
-               supersedes: dict[Path, str] | None = None) -> IngestReport:
+               supersedes: dict[Path, str] | None = None,
+               replace: bool = False) -> IngestReport:
         report = self.ingestor(progress).ingest(paths, remove_missing=remove_missing,
-                                                supersedes=supersedes)
+                                                supersedes=supersedes, replace=replace)
         self.retriever.refresh()
         return report
 

@@ -1,6 +1,8 @@
 """Incremental ingest: find files, skip the unchanged, (re)index the new and changed, report each.
 
-One bad file is reported and skipped; the rest of the batch goes on. Sources are written by
+One bad file is reported and skipped, whatever goes wrong reading it; the rest of the batch
+goes on (only the store failing stops it). A source is its file's absolute path
+(ingest/identity.py); who may claim which id is ingest/claims.py. Sources are written by
 `Writer` in groups whose manifest entries come last, so an interrupted run leaves nothing a
 reader trusts half-written; the next run sweeps such leftovers and completes the work.
 """
@@ -22,11 +24,13 @@ from ingest.chunk import (
     document_source_id,
     tool_source_id,
 )
+from ingest.claims import check_document, check_edition, check_tool
 from ingest.discover import discover
 from ingest.diskfull import disk_full_explained
 from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
 from ingest.errors import FileProblem, IngestInterrupted, StoreUnavailable, ToolboxError
+from ingest.identity import migrate
 from ingest.lock import write_lock
 from ingest.mentions import MentionFinder, tools_key
 from ingest.parse import TOOL_SUFFIXES, parse_document, parse_tools
@@ -47,8 +51,9 @@ class Ingestor:
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
                  lock_path: Path | None = None, space_dir: Path | None = None,
-                 multilingual: Any = None) -> None:
-        """`multilingual`: the second encoder, when the store keeps its vectors."""
+                 multilingual: Any = None, legacy_root: Path | None = None) -> None:
+        """`multilingual`: the second encoder, when the store keeps its vectors;
+        `legacy_root`: where an older index's relative paths most likely start from."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
@@ -57,12 +62,17 @@ class Ingestor:
         self.progress = progress
         self.lock_path = lock_path
         self.space_dir = space_dir  # where an embedded store writes; None for a Chroma server
+        self.bases = [b for b in (legacy_root, Path.cwd()) if b is not None]
 
     def ingest(self, paths: Sequence[Path], remove_missing: bool = False,
-               supersedes: Mapping[Path, str] | None = None) -> IngestReport:
-        """Index the files under `paths`; `supersedes` names editions for given files."""
+               supersedes: Mapping[Path, str] | None = None,
+               replace: bool = False) -> IngestReport:
+        """Index the files under `paths`; `supersedes` names editions for given files;
+        `replace` lets them take ids (and editions) other files hold."""
         started = time.perf_counter()
+        self.replace = replace
         with disk_full_explained(self._where, "the ingest"), write_lock(self.lock_path):
+            migrate(self.store, self.bases)
             swept = self.store.sweep_orphans()
             if swept:
                 log.warning("removed %d chunks an interrupted ingest left behind", swept)
@@ -88,16 +98,16 @@ class Ingestor:
     def _ingest_all(self, paths: Sequence[Path], files: list[Path], remove_missing: bool,
                     supersedes: Mapping[Path, str] | None, writer: Writer) -> list[FileResult]:
         results: list[FileResult] = []
+        if remove_missing:  # first: a file renamed inside these folders frees its ids
+            results += self._remove_missing(paths, files)
         tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
         manifest, seen = self.store.manifest(), dict[str, str]()
         results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
                     for f in tool_files]
         writer.flush()
-        if remove_missing:
-            results += self._remove_missing(paths, files)
         manifest = self.store.manifest()
         mentions = MentionFinder(_tools_of(manifest))
-        editions = {Path(p): s for p, s in (supersedes or {}).items()}
+        editions = {Path(p).resolve(): s for p, s in (supersedes or {}).items()}
         claimed: dict[str, str] = {}
         results += [self._ingest_document(f, manifest, claimed, mentions, writer, editions)
                     for f in files if f.suffix.lower() not in TOOL_SUFFIXES]
@@ -107,6 +117,7 @@ class Ingestor:
     def remove(self, target: str) -> list[FileResult]:
         """Remove what a doc id, tool id or file path names; nothing matched raises."""
         with disk_full_explained(self._where, "removing"), write_lock(self.lock_path):
+            migrate(self.store, self.bases)
             manifest = self.store.manifest()
             resolved = str(Path(target).resolve())
             matches = [r for r in manifest.values() if target in (r.doc_id, r.path)
@@ -128,9 +139,9 @@ class Ingestor:
             self._check_size(path)
             tools = parse_tools(path)
             for tool in tools:
-                _check_unique_tool(tool, path, manifest, seen, all_files)
-        except FileProblem as problem:
-            return self._done(FileResult(str(path), "failed", problem.problem))
+                check_tool(tool, path, manifest, seen, all_files, self.replace)
+        except Exception as err:
+            return self._done(_failure(path, err))
         seen.update((t.id, str(path)) for t in tools)
         statuses = []
         for tool in tools:
@@ -162,29 +173,31 @@ class Ingestor:
             self._check_size(path)
             with path.open("rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            known = next((r for r in manifest.values()
-                          if r.path == str(path) and r.kind == "document"), None)
-            if known and known.content_hash == digest:
-                claimed[known.source_id] = str(path)
-                edition = editions.get(path, known.supersedes)
-                if edition != known.supersedes:  # only the declared edition changed
-                    self.store.put_records([replace(known, supersedes=edition)])
-                return self._done(FileResult(str(path), "unchanged", "", known.chunks))
+        except Exception as err:
+            return self._done(_failure(path, err))
+        known = next((r for r in manifest.values()
+                      if r.path == str(path) and r.kind == "document"), None)
+        if known and known.content_hash == digest:
+            claimed[known.source_id] = str(path)
+            edition = editions.get(path, known.supersedes)
+            if edition != known.supersedes:  # only the declared edition changed
+                self.store.put_records([replace(known, supersedes=edition)])
+            return self._done(FileResult(str(path), "unchanged", "", known.chunks))
+        try:
             document = parse_document(path)
             edition = editions.get(path, document.supersedes)
             source_id = document_source_id(document.doc_id)
-            _check_unique_document(source_id, path, manifest, claimed)
+            check_document(document.doc_id, path, manifest, claimed, self.replace)
             claimed[source_id] = str(path)
             if edition == document.doc_id:
                 raise FileProblem(path, f"a document cannot supersede itself ({edition!r})")
+            check_edition(edition, path, manifest, editions.get(path, ""), self.replace)
             chunks = chunk_document(document, self.params, mentions, on_page=lambda done, total:
                                     self.progress(ProgressEvent("pages", done, total, str(path))))
             if not chunks:
                 raise FileProblem(path, "no text to index")
-        except FileProblem as problem:
-            return self._done(FileResult(str(path), "failed", problem.problem))
-        except OSError as err:
-            return self._done(FileResult(str(path), "failed", f"cannot read ({err.strerror})"))
+        except Exception as err:
+            return self._done(_failure(path, err))
         by = superseding(manifest).get(document.doc_id, "")
         if by:
             chunks = [replace(c, superseded=True) for c in chunks]
@@ -198,7 +211,7 @@ class Ingestor:
 
     def _remove_missing(self, paths: Sequence[Path], files: list[Path]) -> list[FileResult]:
         present = {str(f) for f in files}
-        folders = [str(p).rstrip("/") + "/" for p in paths if p.is_dir() and ".." not in p.parts]
+        folders = [str(p.resolve()).rstrip("/") + "/" for p in paths if p.is_dir()]
         results = []
         for record in self.store.manifest().values():
             if any(record.path.startswith(f) for f in folders) and record.path not in present:
@@ -252,30 +265,21 @@ def _tools_of(manifest: dict[str, SourceRecord]) -> list[Tool]:
     return [Tool.model_validate_json(r.payload) for r in manifest.values() if r.kind == "tool"]
 
 
-def _check_unique_tool(tool: Tool, path: Path, manifest: dict[str, SourceRecord],
-                       seen: dict[str, str], files: list[Path]) -> None:
-    """A tool id belongs to one file: the first of this run that defines it, else the one
-    already indexed with it while that file exists and (if part of this run) still defines it."""
-    if tool.id in seen:
-        raise FileProblem(path, f"duplicate tool id {tool.id!r} (already defined in "
-                                f"{seen[tool.id]})")
-    known = manifest.get(tool_source_id(tool.id))
-    if known is None or known.path == str(path) or not Path(known.path).exists():
-        return
-    if Path(known.path) in files:
-        try:
-            if tool.id not in {t.id for t in parse_tools(Path(known.path))}:
-                return
-        except FileProblem:
-            return
-    raise FileProblem(path, f"duplicate tool id {tool.id!r} (already defined in {known.path})")
+def _failure(path: Path, err: Exception) -> FileResult:
+    """One file's failure as one line: ours say what is wrong; anything else a reader raised
+    (a library's ValueError, RecursionError, TypeError...) is named, with the traceback in the
+    log. StoreUnavailable and MemoryError are no file's fault and pass on."""
+    if isinstance(err, StoreUnavailable | MemoryError):
+        raise err
+    if isinstance(err, FileProblem):
+        return FileResult(str(path), "failed", " ".join(err.problem.split()))
+    if isinstance(err, OSError):
+        return FileResult(str(path), "failed", f"cannot read ({err.strerror or err})")
+    log.warning("%s: unexpected %s while reading", path, type(err).__name__, exc_info=err)
+    return FileResult(str(path), "failed", f"cannot be read: {_first(str(err)) or 'no details'} "
+                                           f"({type(err).__name__})")
 
 
-def _check_unique_document(source_id: str, path: Path, manifest: dict[str, SourceRecord],
-                           claimed: dict[str, str]) -> None:
-    known = manifest.get(source_id)
-    other = claimed.get(source_id) or (
-        known.path if known and known.path != str(path) and Path(known.path).exists() else None)
-    if other:
-        raise FileProblem(path, f"duplicate document id {source_id.split(':', 1)[1]!r} (already "
-                                f"used by {other}); rename one of the files")
+def _first(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 STATUSES = ("indexed", "updated", "unchanged", "removed", "failed", "skipped")
+
+
+def shown(text: str) -> str:
+    """Text safe for a terminal line: control characters (newline, ANSI escapes, C1, bidi
+    overrides) and undecodable bytes as Python escapes (`\\n`, `\\x1b`, `\\u202e`)."""
+    return "".join(repr(ch)[1:-1] if _unsafe(ch) else ch for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") or ch == "\\"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,19 @@ class IngestReport:
     @property
     def failed(self) -> list[FileResult]:
         return [r for r in self.results if r.status == "failed"]
+
+    def lines(self, verbose: bool = False) -> list[tuple[bool, str]]:
+        """One line per file for a terminal, escaped: (is it a failure, the line)."""
+        shown_lines = []
+        for r in self.results:
+            if r.status == "failed":
+                shown_lines.append((True, f"failed: {shown(r.path)}: {shown(r.detail)}"))
+            elif r.status == "skipped":
+                shown_lines.append((False, f"skipped: {shown(r.path)} ({shown(r.detail)})"))
+            elif verbose or r.status != "unchanged":
+                chunks = f" ({r.chunks} chunks)" if r.chunks else ""
+                shown_lines.append((False, f"{r.status}: {shown(r.path)}{chunks}"))
+        return shown_lines
 
     def summary(self) -> str:
         parts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES if self.count(s))

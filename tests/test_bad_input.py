@@ -41,9 +41,21 @@ def _symlink_out(folder: Path) -> Path:
     return link
 
 
-def _dotdot(folder: Path) -> Path:
-    (folder.parent / "elsewhere.md").write_text("# Elsewhere\nText.\n", "utf-8")
-    return folder / ".." / "elsewhere.md"
+def _tool_yaml(field: str, value: str) -> bytes:
+    lines = [ln for ln in UNKNOWN_HAZARD.replace("lava", "heat").splitlines()
+             if not ln.startswith(f"{field}:")]
+    return "\n".join([*lines, f"{field}: {value}", ""]).encode()
+
+
+def _laughs(levels: int = 9) -> str:
+    """A billion-laughs bomb: 9 ** 9 strings once its aliases are expanded."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def _ignore_file(folder: Path) -> Path:
+    return _write(folder / ".toolboxignore", "drafts/\nnotiz-\xfcber.md\n".encode("latin-1"))
 
 
 def _big(folder: Path) -> Path:
@@ -79,7 +91,34 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
                           r"duplicate tool id 'efas' \(already defined in .*efas.yaml\)"),
     "symlink out of the folder": (_symlink_out, r"symlink to .*secret.md points outside .*; "
                                                 r"refused"),
-    "path with ..": (_dotdot, r"path contains '\.\.'; refused"),
+    "date that does not exist": (
+        lambda f: _write(f / "dated.yaml", _tool_yaml("id", "[2024-02-30]")),
+        r"tool \['2024-02-30'\]: field id: Input should be a valid string"),
+    "5,000-digit integer in YAML": (
+        lambda f: _write(f / "huge-int.yaml", _tool_yaml("cost", "9" * 5000)),
+        r"invalid YAML: a number of 5000 digits \(at most 100\) at line 13"),
+    "5,000-digit integer in JSON": (
+        lambda f: _write(f / "huge-int.json", b'[{"id": ' + b"9" * 5000 + b"}]"),
+        r"invalid JSON: a number of 5000 digits \(at most 100\)"),
+    "5,000-digit integer in front matter": (
+        lambda f: _write(f / "huge-int.md", b"---\nyear: " + b"9" * 5000 + b"\n---\n# T\nx\n"),
+        r"invalid front matter: a number of 5000 digits \(at most 100\) at line 1"),
+    "deeply nested JSON": (lambda f: _write(f / "deep.json", b"[" * 100_000 + b"]" * 100_000),
+                           "invalid JSON: nested too deeply"),
+    "deeply nested YAML": (
+        lambda f: _write(f / "deep.yaml", b"id: " + b"[" * 100_000 + b"]" * 100_000),
+        r"invalid YAML: nested more than 50 levels deep at line 1"),
+    "wrong type in front matter": (
+        lambda f: _write(f / "typed.md", b"---\nhazards: 5\n---\n# Typed\nText.\n"),
+        r"invalid front matter: hazards must be a name or a list of names, not '5'"),
+    "non-UTF-8 .toolboxignore": (
+        _ignore_file, r"not UTF-8 text \(byte 14\); its patterns were applied byte for byte"),
+    "alias bomb in a tool id": (
+        lambda f: _write(f / "bomb.yaml", (_laughs() + "id: *a8\n").encode()),
+        r"invalid YAML: anchors and aliases \(& and \*\) are not allowed at line 1"),
+    "alias bomb in a front-matter title": (
+        lambda f: _write(f / "bomb.md", f"---\n{_laughs()}title: *a8\n---\n# B\nx\n".encode()),
+        r"invalid front matter: anchors and aliases \(& and \*\) are not allowed at line 1"),
 }
 
 
@@ -101,8 +140,7 @@ def test_bad_input_is_named_and_good_files_are_indexed(case: str, settings, embe
     folder = _good_folder(tmp_path)
     make, problem = CASES[case]
     bad = make(folder)
-    paths = [folder, bad] if ".." in bad.parts else [folder]
-    report = Assistant(settings, embedder=embedder).ingest(paths)
+    report = Assistant(settings, embedder=embedder).ingest([folder])
     (failed,) = report.failed
     assert failed.path == str(bad)
     assert "\n" not in failed.detail
@@ -139,7 +177,7 @@ def _read_chars(io: Path) -> int:
 
 def test_command_line_reports_each_bad_file_on_one_line_and_exits_1(tmp_path: Path) -> None:
     folder = _good_folder(tmp_path)
-    bad = {case: make(folder) for case, (make, _) in CASES.items() if case != "path with .."}
+    bad = {case: make(folder) for case, (make, _) in CASES.items()}
     env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "data"),
            "TOOLBOX_COLLECTION": "bad-input"}
     result = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(folder)],
@@ -151,3 +189,89 @@ def test_command_line_reports_each_bad_file_on_one_line_and_exits_1(tmp_path: Pa
         line = next(ln for ln in lines if ln.startswith(f"failed: {path}: "))
         assert re.search(CASES[case][1], line), (case, line)
     assert result.stdout.strip().splitlines()[-1].startswith(f"{len(bad) + 3} files: 3 indexed")
+
+
+def test_dates_that_do_not_exist_stay_text(settings, embedder, tmp_path: Path) -> None:
+    folder = _good_folder(tmp_path)
+    _write(folder / "dated.yaml", _tool_yaml("source_note", "2024-02-30"))
+    _write(folder / "dated.md", b"---\ndate: 2024-02-30\ntitle: Dated\n---\n# Dated\nText.\n")
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest([folder])
+    assert not report.failed and report.count("indexed") == 5
+    (tool,) = [t for t in assistant.status().tools if t.id == "heat-tool"]
+    assert tool.title == "Lava map"
+
+
+@pytest.mark.parametrize("where", ["tool id", "front-matter title"])
+def test_an_alias_bomb_is_refused_fast_in_little_memory(where: str, tmp_path: Path) -> None:
+    """Run in a child process so its peak memory is its own (ru_maxrss)."""
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    if where == "tool id":
+        bomb = _write(folder / "bomb.yaml", (_laughs() + "id: *a8\n").encode())
+    else:
+        bomb = _write(folder / "bomb.md", f"---\n{_laughs()}title: *a8\n---\n# B\nx\n".encode())
+    code = ("import resource, sys, time\nfrom pathlib import Path\n"
+            "from ingest.errors import FileProblem\nfrom ingest.parse import parse_document, "
+            "parse_tools\npath = Path(sys.argv[1])\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "started = time.perf_counter()\ntry:\n"
+            "    (parse_tools if path.suffix == '.yaml' else parse_document)(path)\n"
+            "except FileProblem as err:\n    print(err)\n"
+            "print(time.perf_counter() - started)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(bomb)], capture_output=True,
+                            text=True, timeout=60)
+    message, seconds, grown_kb = result.stdout.strip().splitlines()
+    assert message.startswith(f"{bomb}: invalid ") and "anchors and aliases" in message
+    assert float(seconds) < 1.0
+    assert int(grown_kb) < 20_000  # peak memory grew < 20 MB; expanded it is gigabytes
+
+
+def test_a_toolboxignore_that_is_not_utf8_still_applies(settings, embedder,
+                                                        tmp_path: Path) -> None:
+    folder = _good_folder(tmp_path)
+    _ignore_file(folder)
+    (folder / "drafts").mkdir()
+    (folder / "drafts" / "draft.md").write_text("# Draft\nNot yet.\n", "utf-8")
+    secret = os.fsencode(folder) + "/notiz-\xfcber.md".encode("latin-1")
+    with open(secret, "wb") as handle:  # a Latin-1 file name, as the ignore file spells it
+        handle.write(b"# Private\nNot for publishing.\n")
+    report = Assistant(settings, embedder=embedder).ingest([folder])
+    assert [Path(r.path).name for r in report.failed] == [".toolboxignore"]
+    assert report.count("indexed") == 3 and len(report.results) == 4
+
+
+def test_skipped_files_are_listed_not_failed(tmp_path: Path) -> None:
+    folder = _good_folder(tmp_path)
+    os.mkfifo(folder / "pipe.md")
+    (folder / "notes.odt").write_bytes(b"PK\x03\x04")
+    (folder / "Makefile").write_text("all:\n", "utf-8")
+    (folder / ".hidden.md").write_text("# Hidden\n", "utf-8")
+    result = _cli(tmp_path, folder)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"skipped: {folder / 'pipe.md'} (a FIFO, not a file)" in lines
+    assert f"skipped: {folder / 'notes.odt'} (unknown file type .odt)" in lines
+    assert f"skipped: {folder / 'Makefile'} (unknown file type (no extension))" in lines
+    assert not any(".hidden.md" in ln for ln in lines)
+    assert lines[-1].startswith("6 files: 3 indexed, 3 skipped;")
+
+
+def test_file_names_are_printed_escaped(tmp_path: Path) -> None:
+    folder = _good_folder(tmp_path)
+    (folder / "x\n\x1b[31mred\x1b[0m.md").write_bytes(b"")  # empty: fails, named
+    (folder / "y\x07\u202e.odt").write_bytes(b"x")  # skipped, named
+    result = _cli(tmp_path, folder)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr + result.stdout and "\x07" not in result.stdout
+    assert f"failed: {folder}/x\\n\\x1b[31mred\\x1b[0m.md: empty file" in result.stderr.splitlines()
+    assert f"skipped: {folder}/y\\x07\\u202e.odt (unknown file type .odt)" in \
+        result.stdout.splitlines()
+
+
+def _cli(tmp_path: Path, *args: Path | str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "data"),
+           "TOOLBOX_COLLECTION": "bad-input"}
+    return subprocess.run([sys.executable, "-m", "assistant", "ingest", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=300)

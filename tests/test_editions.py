@@ -38,7 +38,7 @@ def test_superseded_edition_is_left_out_unless_asked_for(folder, settings, embed
     assistant.ingest([folder])
     assert _docs(assistant) == {"hitzeschutz-2019"}
     (folder / "new.md").write_text(NEW, "utf-8")
-    report = assistant.ingest([folder])
+    report = assistant.ingest([folder], replace=True)  # the editor's word: see the test below
     assert [r.detail for r in report.results if r.status == "indexed"] == [
         "supersedes hitzeschutz-2019"]
     assert _docs(assistant) == {"hitzeschutz-2024"}
@@ -64,7 +64,7 @@ def test_flag_and_pdf_keywords_declare_editions(folder, settings, embedder, pdf_
     assert _docs(assistant) == {"plan-2024"}
     newer = pdf_factory("plan-2025.pdf", ["Der Hitzeschutz-Fahrplan der Musterstadt 2025."],
                         keywords="hazards: heat; supersedes: plan-2024")
-    assistant.ingest([newer])
+    assistant.ingest([newer], replace=True)
     superseded = {d.id: d.superseded_by for d in assistant.status().documents}
     assert superseded == {"hitzeschutz-2019": "plan-2024", "plan-2024": "plan-2025",
                           "plan-2025": ""}
@@ -80,3 +80,30 @@ def test_an_unchanged_file_can_be_declared_an_edition_later(folder, settings, em
                               supersedes={folder / "other.md": "hitzeschutz-2019"})
     assert report.count("unchanged") == 1
     assert _docs(assistant) == {"other"}
+
+
+def test_a_file_cannot_supersede_an_indexed_document_on_its_own_say(folder, settings, embedder,
+                                                                   tmp_path: Path) -> None:
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([folder])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "new.md").write_text(NEW, "utf-8")
+    report = assistant.ingest([elsewhere])
+    (failed,) = report.failed
+    assert failed.path == str(elsewhere / "new.md")
+    assert f"supersedes 'hitzeschutz-2019' ({folder / 'old.md'}), an indexed document; refused" \
+        in failed.detail and "--supersedes hitzeschutz-2019" in failed.detail
+    assert _docs(assistant) == {"hitzeschutz-2019"}
+    named = assistant.ingest([elsewhere / "new.md"],
+                             supersedes={elsewhere / "new.md": "hitzeschutz-2019"})
+    assert named.count("indexed") == 1 and _docs(assistant) == {"hitzeschutz-2024"}
+    again = assistant.ingest([elsewhere])  # the claim it was indexed with stays its own
+    assert again.count("unchanged") == 1 and not again.failed
+
+
+def test_editions_indexed_together_need_no_flag(folder, settings, embedder) -> None:
+    (folder / "new.md").write_text(NEW, "utf-8")
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest([folder])
+    assert not report.failed and _docs(assistant) == {"hitzeschutz-2024"}

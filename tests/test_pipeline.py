@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.service import Assistant
@@ -75,3 +76,102 @@ def test_passages_learn_of_tools_added_later(settings, embedder, tmp_path: Path)
     assert mentions == {"floods": ("efas",), "efas": ("efas",)}
     assistant.remove("efas")
     assert [c.tool_ids for c in assistant.store.chunks()] == [()]
+
+
+def _kb(root: Path) -> Path:
+    folder = copy_tools(root / "x" / "corpus", ["efas", "dwd-hitzewarnsystem"])
+    (folder / "guide.md").write_text("# Heat guide\nShade and water help in hot summers.\n",
+                                     "utf-8")
+    (root / "elsewhere").mkdir()
+    return folder
+
+
+def test_the_same_file_is_the_same_source_from_any_directory(settings, embedder, tmp_path: Path,
+                                                             monkeypatch) -> None:
+    folder = _kb(tmp_path)
+    assistant = Assistant(settings, embedder=embedder)
+    monkeypatch.chdir(tmp_path / "x")
+    assert assistant.ingest([Path("corpus")]).count("indexed") == 3
+    for given in (folder, Path("../x/corpus"), Path("../x/corpus/./../corpus")):
+        if given == Path("../x/corpus"):
+            monkeypatch.chdir(tmp_path / "elsewhere")
+        report = assistant.ingest([given])
+        assert report.count("unchanged") == 3 and len(report.results) == 3, report.results
+    paths = {s.path for s in (*assistant.status().documents, *assistant.status().tools)}
+    assert paths == {str(folder / "guide.md"), str(folder / "efas.yaml"),
+                     str(folder / "dwd-hitzewarnsystem.yaml")}
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert [r.detail for r in assistant.remove("../x/corpus/guide.md")] == ["document guide"]
+    (folder / "efas.yaml").unlink()
+    report = assistant.ingest([Path("../x/corpus")], remove_missing=True)
+    assert [(Path(r.path).name, r.status) for r in report.results] == [
+        ("efas.yaml", "removed"), ("dwd-hitzewarnsystem.yaml", "unchanged"),
+        ("guide.md", "indexed")]
+
+
+def test_an_index_with_relative_paths_migrates(embedder, tmp_path: Path, monkeypatch) -> None:
+    """Indexes built before stored the path as given, relative to the ingest's directory."""
+    from ingest.settings import Settings
+
+    folder = _kb(tmp_path)
+    settings = Settings.from_env(environ={}, data_dir=tmp_path / "x" / "data",
+                                 collection="relative")
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([folder])
+    store = assistant.store
+    store.put_records([replace(r, path=str(Path(r.path).relative_to(tmp_path / "x")))
+                       for r in store.manifest().values()])  # as the old code wrote them
+    assert {r.path for r in store.manifest().values()} == {
+        "corpus/guide.md", "corpus/efas.yaml", "corpus/dwd-hitzewarnsystem.yaml"}
+    monkeypatch.chdir(tmp_path / "elsewhere")  # not where the old ingest ran
+    report = assistant.ingest([folder])
+    assert report.count("unchanged") == 3 and not report.failed
+    assert {r.path for r in store.manifest().values()} == {
+        str(folder / "guide.md"), str(folder / "efas.yaml"),
+        str(folder / "dwd-hitzewarnsystem.yaml")}
+
+
+def test_an_id_owned_by_another_file_is_refused_unless_replace(settings, embedder,
+                                                               tmp_path: Path) -> None:
+    folder = _kb(tmp_path)
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([folder])
+    chunks = assistant.store.count()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "my-efas.yaml").write_text((folder / "efas.yaml").read_text("utf-8").replace(
+        "name: European Flood Awareness System (EFAS)", "name: Hijacked"), "utf-8")
+    (other / "guide.md").write_text("# Other\nOne line.\n", "utf-8")
+    report = assistant.ingest([other])
+    failed = {Path(r.path).name: r.detail for r in report.failed}
+    assert failed == {
+        "my-efas.yaml": f"duplicate tool id 'efas' (already defined in {folder / 'efas.yaml'}); "
+                        "refused: use `ingest --replace` if it moved there on purpose",
+        "guide.md": f"duplicate document id 'guide' (already used by {folder / 'guide.md'}); "
+                    "refused: rename one of the files, or use `ingest --replace` if it moved "
+                    "there on purpose"}
+    assert assistant.store.count() == chunks
+    titles = {s.id: s.title for s in (*assistant.status().documents, *assistant.status().tools)}
+    assert titles["efas"] == "European Flood Awareness System (EFAS)"
+    assert titles["guide"] == "Heat guide"
+    (folder / "efas.yaml").unlink()  # an owner that is gone still owns its id
+    (failed_tool,) = [r for r in assistant.ingest([other]).failed if r.path.endswith(".yaml")]
+    assert "efas.yaml, which no longer exists); refused" in failed_tool.detail
+    moved = assistant.ingest([other], replace=True)
+    assert not moved.failed and moved.count("updated") == 2
+    status = {s.id: s for s in (*assistant.status().documents, *assistant.status().tools)}
+    assert status["efas"].title == "Hijacked" and status["efas"].path == str(other / "my-efas.yaml")
+    assert status["guide"].path == str(other / "guide.md")
+
+
+def test_a_file_renamed_in_its_folder_moves_with_remove_missing(settings, embedder,
+                                                                tmp_path: Path) -> None:
+    folder = _kb(tmp_path)
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([folder])
+    (folder / "efas.yaml").rename(folder / "efas-renamed.yaml")
+    assert [Path(r.path).name for r in assistant.ingest([folder]).failed] == ["efas-renamed.yaml"]
+    report = assistant.ingest([folder], remove_missing=True)
+    assert not report.failed
+    assert {(Path(r.path).name, r.status) for r in report.results if r.status != "unchanged"} == {
+        ("efas.yaml", "removed"), ("efas-renamed.yaml", "indexed")}

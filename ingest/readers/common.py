@@ -14,6 +14,8 @@ from ingest.records import HAZARDS, PHASES
 
 _DOC_ID = re.compile(r"[^a-z0-9]+")
 _BINARY_PROBE = 8192
+MAX_YAML_DEPTH = 50
+MAX_INT_DIGITS = 100
 
 
 def doc_id_for(path: Path) -> str:
@@ -69,7 +71,7 @@ def document_tags(meta: Mapping[str, Any]) -> dict[str, Any]:
     """hazards, phases, supersedes from front matter or parsed keywords (unknown tags dropped)."""
     def listed(key: str) -> list[str]:
         value = meta.get(key) or ()
-        return [value] if isinstance(value, str) else [str(v) for v in value]
+        return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
     supersedes = listed("supersedes")
     return {
@@ -77,6 +79,61 @@ def document_tags(meta: Mapping[str, Any]) -> dict[str, Any]:
         "phases": tuple(p for p in listed("phases") if p in PHASES),
         "supersedes": clean_doc_id(supersedes[0]) if supersedes else "",
     }
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML without what an editor never needs and an attacker uses: anchors and aliases
+    (a billion-laughs bomb expands to gigabytes), nesting past `MAX_YAML_DEPTH` (Python's
+    recursion limit), integers of more than `MAX_INT_DIGITS` digits (Python refuses to convert
+    them), and dates (2024-02-30 raised ValueError): a date stays the text it was written as."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed", event.start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(ch.isdigit() for ch in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {digits} digits (at most {MAX_INT_DIGITS})",
+                node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+
+
+def load_yaml(text: str) -> Any:
+    """The one YAML loader of every reader (tool files, front matter); raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def front_matter(path: Path, text: str) -> Any:
+    """A Markdown file's front matter, its tags checked: `hazards: 5` raised a bare TypeError."""
+    try:
+        meta = load_yaml(text) or {}
+    except yaml.YAMLError as err:
+        raise FileProblem(path, f"invalid front matter: {yaml_problem(err)}") from None
+    for key in ("hazards", "phases", "supersedes") if isinstance(meta, dict) else ():
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str | list):
+            raise FileProblem(path, f"invalid front matter: {key} must be a name or a list of "
+                                    f"names, not {str(value)[:60]!r}")
+    return meta
 
 
 def yaml_problem(err: yaml.YAMLError) -> str:

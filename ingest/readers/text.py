@@ -13,6 +13,7 @@ from ingest.readers.common import (
     doc_id_for,
     document_tags,
     first_line,
+    front_matter,
     read_text,
     yaml_problem,
 )
@@ -30,7 +31,7 @@ def read_text_document(path: Path, *, markdown: bool) -> Document:
     match = _FRONT_MATTER.match(text) if markdown else None
     if match:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
+            meta = front_matter(path, match.group(1))
         except yaml.YAMLError as err:
             raise FileProblem(path, f"invalid front matter: {yaml_problem(err)}") from None
         if not isinstance(meta, dict):

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from ingest.errors import FileProblem
-from ingest.readers.common import read_text, yaml_problem
+from ingest.readers.common import MAX_INT_DIGITS, load_yaml, read_text, yaml_problem
 from ingest.records import Tool
 
 TOOL_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".csv"})
@@ -71,7 +71,7 @@ def _validate_all(path: Path, records: list[tuple[str, Any]], unit: str) -> list
 
 def _yaml_record(path: Path, text: str) -> dict:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as err:
         raise FileProblem(path, f"invalid YAML: {yaml_problem(err)}") from None
     if not isinstance(data, dict):
@@ -81,7 +81,7 @@ def _yaml_record(path: Path, text: str) -> dict:
 
 def _json_records(path: Path, text: str) -> list[tuple[str, Any]]:
     try:
-        data = json.loads(text)
+        data = _load_json(path, text)
     except json.JSONDecodeError as err:
         raise FileProblem(path, f"invalid JSON: {err.msg} at line {err.lineno}") from None
     if isinstance(data, dict):
@@ -97,10 +97,24 @@ def _jsonl_records(path: Path, text: str) -> list[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            records.append((f"line {number}", json.loads(line)))
+            records.append((f"line {number}", _load_json(path, line, f"line {number}: ")))
         except json.JSONDecodeError as err:
             raise FileProblem(path, f"line {number}: invalid JSON: {err.msg}") from None
     return records
+
+
+def _load_json(path: Path, text: str, where: str = "") -> Any:
+    """json.loads, with the limits Python would otherwise raise bare errors for."""
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise FileProblem(path, f"{where}invalid JSON: a number of {len(digits)} digits "
+                                    f"(at most {MAX_INT_DIGITS})")
+        return int(digits)
+
+    try:
+        return json.loads(text, parse_int=bounded_int)
+    except RecursionError:
+        raise FileProblem(path, f"{where}invalid JSON: nested too deeply") from None
 
 
 def _csv_records(path: Path, text: str) -> list[tuple[str, Any]]:
