@@ -133,8 +133,9 @@ def client_of_request(request: Any, trusted: Sequence[Network]) -> Client | None
     """`client_of` for a Starlette or Gradio request (its socket peer and raw headers)."""
     peer = request.client.host if getattr(request, "client", None) else None
     headers = getattr(request, "headers", None)
-    if hasattr(headers, "getlist"):
-        forwarded = headers.getlist("x-forwarded-for")
+    getlist = getattr(headers, "getlist", None)
+    if callable(getlist):
+        forwarded = list(getlist("x-forwarded-for"))
     else:  # a request Gradio rebuilt from a plain dict: one header left
         forwarded = [headers.get("x-forwarded-for", "")] if isinstance(headers, dict) else []
     return client_of(peer, forwarded, trusted)

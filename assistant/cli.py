@@ -185,7 +185,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
     embedder = Embedder(settings.embed_model)
 
-    def knowledge_base():  # type: ignore[no-untyped-def]
+    def knowledge_base() -> Any:
         from assistant.service import Assistant
 
         assistant = Assistant(settings, embedder=embedder)

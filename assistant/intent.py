@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.filters import Filters
 from assistant.glossary import hazards_in, phases_in
@@ -72,7 +73,7 @@ class Intent:
 def infer(question: str, translations: tuple[str, ...] = ()) -> Intent:
     """What the question implies; `translations` (of its terms, see expand.py) let a German
     compound such as 'Starkregenvorsorge' reveal its hazard."""
-    hard: dict[str, list[str]] = {}
+    hard: dict[str, Any] = {}  # Filters.of(**hard): field name -> values
     for field_name, value, pattern in _HARD:
         if pattern.search(question):
             hard.setdefault(field_name, []).append(value)

@@ -8,6 +8,7 @@ guide is written in the question's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,7 +30,7 @@ class RankedTool:
     passages: tuple[Hit, ...] = field(default_factory=tuple)
 
 
-def rank_tools(query: str, retrieval: Retrieval, tools: dict[str, Tool], filters: Filters,
+def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filters: Filters,
                top_k: int, facets: Filters = Filters()) -> list[RankedTool]:
     """The top_k tools for the query, best first, restricted to tools the filters accept.
 

@@ -217,11 +217,11 @@ class Retriever:
         if across is not None:
             side = across.result()
         if side is not None:
-            ranking, scores = side
-            if ranking is not None:
-                chunk_rankings["dense_multilingual"] = ranking
-            if scores is not None:
-                tool_scores["dense_multilingual"] = scores
+            side_ranking, side_scores = side
+            if side_ranking is not None:
+                chunk_rankings["dense_multilingual"] = side_ranking
+            if side_scores is not None:
+                tool_scores["dense_multilingual"] = side_scores
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
         weights = fusion_weights(language)
         return Retrieval(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationInfo, field_validator
 
 HAZARDS = ("heat", "heavy-rain", "river-flooding", "coastal-flooding", "drought", "storm",
            "wildfire", "general")
@@ -69,8 +69,8 @@ class Tool(BaseModel):
 
     @field_validator("hazards", "phases", "scale", "languages")
     @classmethod
-    def _in_vocabulary(cls, values: list[str], info):  # type: ignore[no-untyped-def]
-        return _check_vocabulary(info.field_name, values)
+    def _in_vocabulary(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _check_vocabulary(str(info.field_name), values)
 
     @field_validator("kind")
     @classmethod
