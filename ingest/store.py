@@ -388,6 +388,24 @@ class Store:
             yield batch
             offset += len(batch["ids"])
 
+    def reconnect(self, settings: Settings) -> None:
+        """Open the embedded store afresh after another process wrote to it.
+
+        chromadb keeps an embedded collection's vector index in memory per client and does not
+        follow another process' writes: its k-NN misses their vectors and a `get` of their ids
+        fails ("Error finding id"), until a new client loads the files (tested with chromadb
+        1.5.9: tests/test_ingest_worker.py). A server store needs nothing."""
+        if settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # chromadb hands out one client per path; drop it (questions in flight keep theirs)
+        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(settings.chroma_path), None)
+        self._client = connect(settings)
+        self._attach(live_generation(self._client, self.name) if self.follow
+                     else self.generation, self.spec)
+
     def close(self) -> None:
         """Release the client's resources (a disposable store's files can then be deleted)."""
         close = getattr(self._client, "close", None)
