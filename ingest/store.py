@@ -26,6 +26,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.hnsw import HNSW, search_wide
+from ingest.reconnect import Reconnecting
 from ingest.records import Chunk
 from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
@@ -109,7 +110,7 @@ def connect(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-class Store:
+class Store(Reconnecting):
     """Chunks with embeddings, and the manifest that says which sources are complete."""
 
     def __init__(self, client: Any, name: str, spec: IndexSpec | None,
@@ -387,24 +388,6 @@ class Store:
                 return
             yield batch
             offset += len(batch["ids"])
-
-    def reconnect(self, settings: Settings) -> None:
-        """Open the embedded store afresh after another process wrote to it.
-
-        chromadb keeps an embedded collection's vector index in memory per client and does not
-        follow another process' writes: its k-NN misses their vectors and a `get` of their ids
-        fails ("Error finding id"), until a new client loads the files (tested with chromadb
-        1.5.9: tests/test_ingest_worker.py). A server store needs nothing."""
-        if settings.chroma_url:
-            return
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        # chromadb hands out one client per path; drop it (questions in flight keep theirs)
-        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_path), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(settings.chroma_path), None)
-        self._client = connect(settings)
-        self._attach(live_generation(self._client, self.name) if self.follow
-                     else self.generation, self.spec)
 
     def close(self) -> None:
         """Release the client's resources (a disposable store's files can then be deleted)."""

@@ -79,7 +79,7 @@ def _run_worker(settings: Settings, order: list[Path], first: int, editions: dic
                 if time.monotonic() < deadline and child.poll() is None:
                     continue
                 if current is None:
-                    if not child.poll() is None:
+                    if child.poll() is not None:
                         break  # it died before a file; said why in its last message, or not
                     raise WorkerFailed(f"the ingest worker did not start within "
                                        f"{_START_SECONDS:.0f} s")
@@ -141,17 +141,16 @@ def _over_memory(settings: Settings, exitcode: int | None = None) -> str:
 
 def _start(settings: Settings, paths: list[str], editions: dict[str, str]
            ) -> tuple[subprocess.Popen[bytes], Connection]:
-    """`python -m ingest.worker FD`, told its job on stdin, answering on the pipe FD.
+    """A worker interpreter (`main`), told its job on stdin, answering on the pipe FD.
 
     A fresh interpreter rather than multiprocessing's spawn, which would import the app's
     main module (app.py, with gradio) into the worker again."""
     reading, writing = os.pipe()
     package_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    boot = f"import sys; sys.path.insert(0, {package_root!r}); import ingest.worker as w; w.main()"
     try:
-        child = subprocess.Popen([sys.executable, "-m", "ingest.worker", str(writing)],
-                                 stdin=subprocess.PIPE, pass_fds=(writing,), env=env)
+        child = subprocess.Popen([sys.executable, "-c", boot, str(writing)],
+                                 stdin=subprocess.PIPE, pass_fds=(writing,))
     finally:
         os.close(writing)
     assert child.stdin is not None
@@ -180,6 +179,8 @@ def _work(settings: Settings, paths: list[str], editions: dict[str, str],
 
     try:
         ingestor = _ingestor(settings, lambda e: pipe.send(("progress", *asdict(e).values())))
+        for encoder in filter(None, (ingestor.embedder, ingestor.multilingual)):
+            encoder.embed_documents(["warm-up"])  # loads lazily; not on the first file's time
         with write_lock(ingestor.lock_path):
             ingestor.lock_path = None  # held here for all files, not taken again per file
             for index, path in enumerate(paths):
@@ -252,7 +253,8 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The worker process' entry: its job comes pickled on stdin (from ingest_in_worker)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from ingest.settings import configure_offline
 
