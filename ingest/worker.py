@@ -61,17 +61,21 @@ def ingest_in_worker(settings: Settings, paths: Sequence[Path],
     order = sorted(paths, key=lambda p: p.suffix.lower() not in TOOL_SUFFIXES)
     editions = {str(p): s for p, s in (supersedes or {}).items()}
     results: list[FileResult] = []
-    while len(results) < len(order):
-        results += _run_worker(settings, order, len(results), editions, progress)
+    first = 0
+    while first < len(order):
+        done, first = _run_worker(settings, order, first, editions, progress)
+        results += done
     return IngestReport(results=results, seconds=time.perf_counter() - started)
 
 
 def _run_worker(settings: Settings, order: list[Path], first: int, editions: dict[str, str],
-                progress: ProgressCallback) -> list[FileResult]:
-    """One worker over order[first:]: the results up to and including the file it ended on."""
+                progress: ProgressCallback) -> tuple[list[FileResult], int]:
+    """One worker over order[first:]: the results up to and including the file it ended on,
+    and the index of the next file."""
     child, receiving = _start(settings, [str(p) for p in order[first:]], editions)
     results: list[FileResult] = []
     current: int | None = None  # index into order of the file the worker is on
+    following = first  # index into order of the file after the last one reported
     deadline = time.monotonic() + _START_SECONDS
     try:
         while True:
@@ -84,7 +88,7 @@ def _run_worker(settings: Settings, order: list[Path], first: int, editions: dic
                     raise WorkerFailed(f"the ingest worker did not start within "
                                        f"{_START_SECONDS:.0f} s")
                 if child.poll() is None:
-                    return [*results, _failed(order[current], _over_time(settings))]
+                    return [*results, _failed(order[current], _over_time(settings))], current + 1
                 break
             try:
                 message = receiving.recv()
@@ -100,28 +104,33 @@ def _run_worker(settings: Settings, order: list[Path], first: int, editions: dic
                     progress(ProgressEvent(*message[1:]))
             elif kind == "done":
                 results += [FileResult(**r) for r in message[2]]
-                progress(ProgressEvent("files", first + message[1] + 1, len(order),
-                                       str(order[first + message[1]])))
+                following = first + message[1] + 1
+                progress(ProgressEvent("files", following, len(order), str(order[following - 1])))
                 current = None
                 deadline = time.monotonic() + settings.ingest_timeout_s
             elif kind == "memory":
-                return [*results, _failed(order[first + message[1]], _over_memory(settings))]
+                at = first + message[1]
+                return [*results, _failed(order[at], _over_memory(settings))], at + 1
             elif kind == "busy":
                 raise Busy(message[1])
             elif kind == "error":
                 raise ToolboxError(message[1])
             elif kind == "finished":
-                return results
+                return results, len(order)
     finally:
         receiving.close()
         _stop(child)
+    if current is None and following > first:
+        return results, following  # between two files: a fresh worker goes on
     if current is None:
         raise WorkerFailed(f"the ingest worker stopped before its first file (exit code "
-                           f"{child.returncode}); see the app's log")
+                           f"{child.returncode}); see the app's log (a MemoryError there: "
+                           "raise TOOLBOX_INGEST_MEMORY_MB, the models alone take about 2 GB)")
     # Died on a file without a word: the kernel's OOM killer, or a native library aborting
     # on a failed allocation under the address-space limit.
     log.warning("ingest worker died on %s (exit code %s)", order[current], child.returncode)
-    return [*results, _failed(order[current], _over_memory(settings, child.returncode))]
+    return [*results, _failed(order[current], _over_memory(settings, child.returncode))], \
+        current + 1
 
 
 def _failed(path: Path, detail: str) -> FileResult:
