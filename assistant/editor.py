@@ -27,6 +27,7 @@ from ingest.pipeline import FileResult, IngestReport
 from ingest.progress import ProgressCallback, no_progress
 from ingest.status import IndexStatus
 from ingest.uploads import check_upload, safe_name
+from ingest.worker import ingest_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,12 @@ def ingest_uploads(assistant: Assistant, uploads: list[str], supersedes: str = "
     if supersedes.strip() and len(kept) != 1:
         refused.append(FileResult("", "failed", "a supersedes id needs exactly one file"))
         kept = []
-    report = assistant.ingest(kept, progress=progress, supersedes=editions) if kept \
-        else IngestReport()
+    report = IngestReport()
+    if kept:  # in a worker process with a memory and time limit (ingest/worker.py)
+        try:
+            report = ingest_in_worker(assistant.settings, kept, editions, progress)
+        finally:
+            assistant.follow_other_writer()
     report.results[:0] = refused
     return report
 

@@ -76,6 +76,11 @@ class Assistant:
         self.retriever.refresh()
         return report
 
+    def follow_other_writer(self) -> None:
+        """Reload after another process (the app's ingest worker, the CLI) wrote the index."""
+        self.store.reconnect(self.settings)
+        self.retriever.refresh()
+
     def remove(self, target: str) -> list[FileResult]:
         """Remove a document, a tool or everything a file brought in."""
         removed = self.ingestor().remove(target)

@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chunk_overlap", "TOOLBOX_CHUNK_OVERLAP", 150,
             "Characters repeated between neighbouring chunks of one page."),
     Setting("max_file_mb", "TOOLBOX_MAX_FILE_MB", 50, "Files larger than this are refused."),
+    Setting("ingest_memory_mb", "TOOLBOX_INGEST_MEMORY_MB", 4096,
+            "Memory (address space, MB) the app's ingest worker process may use; a file that "
+            "needs more fails alone."),
+    Setting("ingest_timeout_s", "TOOLBOX_INGEST_TIMEOUT_S", 1800.0,
+            "Seconds the app's ingest worker may spend on one file before it is stopped and "
+            "the file fails alone."),
     Setting("max_dataset_mb", "TOOLBOX_MAX_DATASET_MB", 500,
             "Largest unpacked size of a BEIR zip uploaded in the app's Evaluate tab."),
     Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
@@ -91,6 +97,8 @@ class Settings:
     chunk_size: int
     chunk_overlap: int
     max_file_mb: int
+    ingest_memory_mb: int
+    ingest_timeout_s: float
     max_dataset_mb: int
     top_k: int
     llm_url: str | None
@@ -123,6 +131,9 @@ class Settings:
         if not 0 < settings.chroma_timeout < math.inf:  # also refuses nan
             raise ConfigError("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
                              f"{settings.chroma_timeout!r}")
+        if settings.ingest_memory_mb <= 0 or not 0 < settings.ingest_timeout_s < math.inf:
+            raise ValueError("TOOLBOX_INGEST_MEMORY_MB and TOOLBOX_INGEST_TIMEOUT_S must be "
+                             "positive numbers")
         if settings.ui_language not in UI_LANGUAGES:
             raise ConfigError(f"TOOLBOX_UI_LANGUAGE must be one of {', '.join(UI_LANGUAGES)}, "
                              f"got {settings.ui_language!r}")

@@ -26,6 +26,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.hnsw import HNSW, search_wide
+from ingest.reconnect import Reconnecting
 from ingest.records import Chunk
 from ingest.remote import Guarded, bound, preflight, unavailable
 from ingest.settings import Settings
@@ -109,7 +110,7 @@ def connect(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-class Store:
+class Store(Reconnecting):
     """Chunks with embeddings, and the manifest that says which sources are complete."""
 
     def __init__(self, client: Any, name: str, spec: IndexSpec | None,
