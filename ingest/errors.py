@@ -9,6 +9,7 @@
     │   └── IngestInterrupted  ...while ingesting: names the files the next run will complete
     ├── Busy               another process holds the write lock
     ├── DiskFull           the data dir's disk ran out of space
+    ├── WorkerFailed       the app's ingest worker could not start or stopped outside a file
     ├── EmptyQuestion      a question without words
     ├── NotAnEditor        an editor action from a session that did not log in
     ├── TooManyLogins      a client locked out after failed logins
@@ -68,6 +69,10 @@ class Busy(ToolboxError):
 
 class DiskFull(ToolboxError):
     """The disk holding the index ran out of space during a write."""
+
+
+class WorkerFailed(ToolboxError):
+    """The ingest worker could not start or stopped outside any file."""
 
 
 class EmptyQuestion(ToolboxError):

@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ToolboxError
+from ingest.errors import ToolboxError, WorkerFailed
 from ingest.lock import Busy
 from ingest.parse import TOOL_SUFFIXES
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 WORKER_NICENESS = 10  # below the serving process, which keeps answering on 2 cores
 _START_SECONDS = 300.0  # loading both models; a worker that cannot even start is an error
 _POLL_SECONDS = 0.5
-
-
-class WorkerFailed(ToolboxError):
-    """The ingest worker could not start or stopped outside any file."""
 
 
 def ingest_in_worker(settings: Settings, paths: Sequence[Path],
@@ -268,5 +264,5 @@ def main() -> None:
     from ingest.settings import configure_offline
 
     configure_offline()
-    job = pickle.load(sys.stdin.buffer)
-    _work(*job, Connection(int(sys.argv[1]), readable=False))
+    settings, paths, editions = pickle.load(sys.stdin.buffer)
+    _work(settings, paths, editions, Connection(int(sys.argv[1]), readable=False))

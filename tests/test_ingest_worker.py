@@ -104,12 +104,12 @@ def test_the_app_answers_while_a_file_over_the_time_limit_fails_alone(
         stop, seconds, errors = threading.Event(), list[float](), list[str]()
         asker = threading.Thread(target=_asker, args=(url, stop, seconds, errors))
         editor = Client(url, verbose=False)
-        editor.predict("s3cret", api_name="/editor_login")
+        token = editor.predict("s3cret", api_name="/editor_login")[-1]
         asker.start()
         try:
             began = time.perf_counter()
             report, summary, status, _ = editor.predict(
-                [handle_file(str(BIG_REPORT)), handle_file(str(good))], "",
+                [handle_file(str(BIG_REPORT)), handle_file(str(good))], "", token,
                 api_name="/editor_ingest")
             took = time.perf_counter() - began
         finally:
