@@ -226,7 +226,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                 thanks = gr.Markdown(elem_id="feedback-status")
                 sources = gr.HTML(elem_id="sources")
         with gr.Tab(u["tab_browse"], elem_id="browse-tab") as browse_tab:
-            blocks.browse = _browse_tab(assistant, browse_tab)  # type: ignore[attr-defined]
+            blocks.browse = _browse_tab(assistant, browse_tab)
         with gr.Tab(u["tab_evaluate"]):
             gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
                         "latency, and a paired significance test against the best.")
@@ -247,33 +247,28 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
                    *filter_boxes]
         send.click(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name="ask")
-        question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name=False)
-        chips.input(change_chips, [chips, *context], outputs, api_name=False)
+        question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS],
+                        api_visibility="private")
+        chips.input(change_chips, [chips, *context], outputs, api_visibility="private")
         gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
-              api_name=False)
+              api_visibility="private")
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
                              gr.update(choices=[], value=[]), chat.ChipState(), *([[]] * 6)),
-                    None, outputs, api_name=False)
-        chatbot.like(vote_answer, [turns], [thanks], api_name=False)
+                    None, outputs, api_visibility="private")
+        chatbot.like(vote_answer, [turns], [thanks], api_visibility="private")
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],
-                      api_name=False)
+                      api_visibility="private")
         tool_down.click(lambda t, s: vote_tool(t, s, -1), [tool_choice, turns], [thanks],
-                        api_name=False)
+                        api_visibility="private")
         evaluate.click(run_evaluation, [dataset, upload, chosen],
                        [summary, table, plot, downloads], api_name="evaluate")
         if gate.enabled:
             with gr.Tab(u["tab_ingest"]):
-                blocks.editor = _editor_tab(assistant, gate)  # type: ignore[attr-defined]
-    # The handlers, for tests.
-    blocks.respond = respond  # type: ignore[attr-defined]
-    blocks.change_chips = change_chips  # type: ignore[attr-defined]
-    # Beside gradio's: the cited PDFs and the answers' Markdown downloads.
-    app_routes = [*routes(files), *answer_export.routes(exports)]
-    blocks.app_routes = app_routes  # type: ignore[attr-defined]
-    blocks.vote_answer = vote_answer  # type: ignore[attr-defined]
-    blocks.vote_tool = vote_tool  # type: ignore[attr-defined]
-    blocks.run_evaluation = run_evaluation  # type: ignore[attr-defined]
-    blocks.toolbox_theme = theme  # type: ignore[attr-defined]
+                blocks.editor = _editor_tab(assistant, gate)
+    # The handlers, for tests; beside gradio's routes, the cited PDFs and answers' Markdown.
+    vars(blocks).update(respond=respond, change_chips=change_chips, vote_answer=vote_answer,
+                        vote_tool=vote_tool, run_evaluation=run_evaluation, toolbox_theme=theme,
+                        app_routes=[*routes(files), *answer_export.routes(exports)])
     return blocks
 
 
@@ -298,9 +293,10 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
     grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first, language),
                         interactive=False, elem_id="matrix", wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
-    search.change(view, [search], [grid, status], api_name=False)
-    tab.select(view, [search], [grid, status], api_name=False)  # the toolbox may have changed
-    grid.select(pick, [search], [listing], api_name=False)
+    search.change(view, [search], [grid, status], api_visibility="private")
+    # the toolbox may have changed since the tab was last shown
+    tab.select(view, [search], [grid, status], api_visibility="private")
+    grid.select(pick, [search], [listing], api_visibility="private")
     return {"view": view, "pick": pick, "grid": grid, "status": status, "search": search}
 
 
@@ -381,9 +377,10 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     blocks = build_app(startup.load(settings))
     blocks.queue(default_concurrency_limit=4)
+    theme, app_routes = blocks.toolbox_theme, blocks.app_routes  # type: ignore[attr-defined]
     blocks.launch(server_name=host or settings.host, server_port=port or settings.port,
-                  share=False, show_error=False, theme=blocks.toolbox_theme, css=CSS,
-                  footer_links=[], **launch_options(settings, blocks.app_routes))
+                  share=False, show_error=False, theme=theme, css=CSS, footer_links=[],
+                  **launch_options(settings, app_routes))
 
 
 def main() -> None:
