@@ -30,6 +30,7 @@ from assistant.heap import long_lived
 from ingest import chunk_cache
 from ingest.chunk import embedding_text
 from ingest.embed import Embedder
+from ingest.encoders import Encoder
 from ingest.lexical import LexicalIndex
 from ingest.lexical_cache import CacheKey, load_or_build
 from ingest.records import Chunk, Hit, Retrieval, Tool
@@ -65,7 +66,7 @@ class Snapshot:
     tool_vectors_multilingual: np.ndarray | None  # the same by the multilingual embedder
 
     @classmethod
-    def load(cls, store: Store, embedder: Embedder, multilingual: Any = None,
+    def load(cls, store: Store, embedder: Embedder, multilingual: Encoder | None = None,
              cache_dir: Path | None = None) -> Snapshot:
         """`cache_dir`: where the chunk table and BM25 index of a store state are cached
         between starts (ingest/chunk_cache.py, ingest/lexical_cache.py); None: no caches."""
@@ -99,7 +100,7 @@ class Snapshot:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, multilingual: Any = None,
+    def __init__(self, store: Store, embedder: Embedder, multilingual: Encoder | None = None,
                  cache_dir: Path | None = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed_multilingual.py) that
         ranks the chunks (when the store keeps its vectors) and the tools once more; None to go
@@ -236,6 +237,8 @@ class Retriever:
                       where: dict[str, Any] | None, mask: np.ndarray | None
                       ) -> tuple[list[int] | None, np.ndarray | None]:
         """The multilingual encoder's chunk ranking and tool scores (None: not available)."""
+        if self.multilingual is None:
+            return None, None
         vector = self.multilingual.embed_query(query)
         ranking = self._nearest(snapshot, vector, k, where, mask, "multilingual") \
             if self.store.has_multilingual else None
@@ -284,7 +287,7 @@ def _log_failure(reloading: Future[None]) -> None:
                     "the next check tries again): %s", reloading.exception())
 
 
-def _tool_vectors(store: Store, embedder: Any, tool_chunks: list[Chunk],
+def _tool_vectors(store: Store, embedder: Encoder, tool_chunks: list[Chunk],
                   field: Field = "dense") -> np.ndarray:
     """The tools' stored vectors; embedded afresh when Chroma cannot give them back
     (`Store.stored_vectors`) or the index keeps no vectors of that encoder."""

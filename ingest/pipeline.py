@@ -15,7 +15,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from ingest.chunk import (
     ChunkingParams,
@@ -29,6 +28,7 @@ from ingest.discover import discover
 from ingest.diskfull import disk_full_explained
 from ingest.editions import reconcile, superseding
 from ingest.embed import Embedder
+from ingest.encoders import Encoder
 from ingest.errors import FileProblem, IngestInterrupted, StoreUnavailable, ToolboxError
 from ingest.identity import migrate
 from ingest.lock import write_lock
@@ -51,7 +51,7 @@ class Ingestor:
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
                  lock_path: Path | None = None, space_dir: Path | None = None,
-                 multilingual: Any = None, legacy_root: Path | None = None) -> None:
+                 multilingual: Encoder | None = None, legacy_root: Path | None = None) -> None:
         """`multilingual`: the second encoder, when the store keeps its vectors;
         `legacy_root`: where an older index's relative paths most likely start from."""
         self.store = store

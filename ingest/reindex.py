@@ -14,11 +14,11 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ingest.diskfull import check_space, disk_full_explained
 from ingest.embed import Embedder
 from ingest.embed_multilingual import make_multilingual_embedder
+from ingest.encoders import Encoder
 from ingest.errors import ToolboxError
 from ingest.generations import drop_generation, live_generation, set_live
 from ingest.lock import write_lock
@@ -51,7 +51,8 @@ class ReindexReport:
 
 
 def reindex(settings: Settings, embedder: Embedder,
-            progress: ProgressCallback = no_progress, multilingual: Any = None) -> ReindexReport:
+            progress: ProgressCallback = no_progress, multilingual: Encoder | None = None
+            ) -> ReindexReport:
     """Args:
         multilingual: the second encoder; by default the one TOOLBOX_MULTILINGUAL_MODEL names
             (none when it says `none`).
@@ -102,7 +103,8 @@ def reindex(settings: Settings, embedder: Embedder,
 
 
 def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: ProgressCallback,
-                  multilingual: Any, carried: frozenset[Field], space_dir: Path | None) -> bool:
+                  multilingual: Encoder | None, carried: frozenset[Field],
+                  space_dir: Path | None) -> bool:
     """Copy the sources the new generation lacks (or holds in another version); drop those gone
     from the old. Returns whether anything had to be done."""
     source, target = old.manifest(), new.manifest()

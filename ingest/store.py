@@ -16,13 +16,14 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from ingest.encoders import Encoder
 from ingest.errors import IndexMismatch, StoreUnavailable, ToolboxError
 from ingest.generations import collection_names, live_generation, multilingual_name
 from ingest.hnsw import HNSW, search_wide
@@ -55,14 +56,6 @@ class IndexSpec:
     multilingual_dim: int = 0
 
 
-class Encoder(Protocol):
-    """What the spec needs of an embedder."""
-
-    @property
-    def identity(self) -> str: ...
-
-    @property
-    def dim(self) -> int: ...
 
 
 def index_spec(embedder: Encoder, multilingual: Encoder | None, chunk_size: int,

@@ -15,13 +15,13 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ingest.chunk import embedding_text
 from ingest.diskfull import check_space
 from ingest.embed import Embedder
+from ingest.encoders import Encoder
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.records import Chunk
 from ingest.store import Field, SourceRecord, Store
@@ -40,7 +40,7 @@ class Writer:
 
     def __init__(self, store: Store, embedder: Embedder,
                  progress: ProgressCallback = no_progress, group: int = GROUP,
-                 space_dir: Path | None = None, multilingual: Any = None,
+                 space_dir: Path | None = None, multilingual: Encoder | None = None,
                  carry: Store | None = None, carried: frozenset[Field] = frozenset(),
                  doing: str = "the ingest") -> None:
         """Args:
@@ -141,7 +141,7 @@ class Writer:
             self._committed.update(r.source_id for r, _ in group)
         log.info("committed %d sources: %s", len(group), ", ".join(r.source_id for r, _ in group))
 
-    def _embed(self, field: Field, encoder: Any, chunks: list[Chunk],
+    def _embed(self, field: Field, encoder: Encoder, chunks: list[Chunk],
                texts: list[str]) -> np.ndarray:
         if self.carry is not None and field in self.carried:
             carried = self.carry.stored_vectors([c.chunk_id for c in chunks], field)
