@@ -21,6 +21,10 @@ from ingest.readers.text import text_document
 from ingest.records import Document
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
+# Never main text: without this, trafilatura's fallback returns a page's menu when that is all
+# it has, and a nav-only page became a document titled "Home" (#22). Only the page's own
+# banner and footer go: an <article>'s <header> holds its heading.
+_NOT_MAIN_TEXT = ["//nav", "//body/header", "//body/footer"]
 _CHARSET = re.compile(rb"charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 # Tags are found by their opening and then cut at the next `>`, never by a regex that scans
 # to a tag's end from every opening: `<title>` or `<meta ` repeated took quadratic time (#22).
@@ -38,9 +42,11 @@ def read_html(path: Path) -> Document:
     markup = _decode(path, read_bytes(path))
     text = trafilatura.extract(markup, output_format="markdown", include_tables=True,
                                include_formatting=True, include_links=False,
-                               include_images=False, include_comments=False, favor_recall=True)
+                               include_images=False, include_comments=False, favor_recall=True,
+                               prune_xpath=_NOT_MAIN_TEXT)
     if not text or not text.strip():
-        raise FileProblem(path, "no main text found in the HTML page")
+        raise FileProblem(path, "no main text found in the HTML page (only navigation, a "
+                                "banner or a footer?)")
     meta: dict = {}
     for name, content in _meta_tags(markup):
         if name.lower() == "keywords":
