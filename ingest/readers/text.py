@@ -53,9 +53,10 @@ def split_pages(text: str) -> list[str]:
     part_start = previous_end = 0
     for comment in _PAGEBREAK.finditer(text):
         line_start = text.rfind("\n", previous_end, comment.start()) + 1
+        if line_start == 0 and previous_end > 0:  # the comment before shares the line
+            line_start = previous_end - 1  # a non-blank character: not alone
         before = text[line_start:comment.start()]
-        alone = ((line_start > 0 or previous_end == 0)  # else the comment before shares the line
-                 and (not before or before.isspace())
+        alone = ((not before or before.isspace())
                  and _REST_OF_LINE_BLANK.match(text, comment.end()) is not None)
         previous_end = comment.end()
         if alone:
