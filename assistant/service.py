@@ -60,7 +60,8 @@ class Assistant:
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
         return Ingestor(self.store, self.embedder,
-                        ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap),
+                        ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap,
+                                       self.settings.max_chunks_per_file),
                         self.settings.max_file_mb * 1_000_000, progress=progress,
                         lock_path=self.settings.data_dir / "write.lock",
                         space_dir=None if self.settings.chroma_url else self.settings.data_dir,

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
+from ingest.errors import FileProblem
 from ingest.mentions import MentionFinder
 from ingest.records import Chunk, Document, Tool
 from ingest.text import split_sentences
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# Every pattern here runs in time linear in its input (issue #22): the closing part of a Markdown
+# heading (`\s*#*\s*$` after a lazy group) is cut off with string methods, since the regex took
+# cubic time on `# a` + 20,000 spaces + `b`.
+_MD_HEADING_OPEN = re.compile(r"\s{0,3}#{1,6}(\s+)")
+_WHITESPACE_RUN = re.compile(r"\s+")
 _TABLE_RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+$")
 _PAGE_FOOTER = re.compile(r"^\s*(page|seite)\s+\d+(\s+(of|von)\s+\d+)?\s*$", re.IGNORECASE)
 
@@ -19,6 +25,11 @@ _PAGE_FOOTER = re.compile(r"^\s*(page|seite)\s+\d+(\s+(of|von)\s+\d+)?\s*$", re.
 class ChunkingParams:
     size: int
     overlap: int
+    max_chunks: int = 2000  # per file (TOOLBOX_MAX_CHUNKS_PER_FILE); past it the file fails
+
+
+MAX_HEADING = 300  # characters; a longer "heading" line is body text, not a section name
+MAX_UNWRAPPED_HEADINGS = 64  # bookmarks per page looked for as wrapped lines (the corpus has 7)
 
 
 def tool_source_id(tool_id: str) -> str:
@@ -68,18 +79,22 @@ def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinde
     section headings and overlap by whole sentences. A table (pipe-table lines) is one chunk
     when it fits, else it is cut between rows and each part repeats the header row. Pages are
     taken one at a time (`on_page(done, total)` after each), so a lazy document is never held
-    whole.
+    whole. More than `params.max_chunks` chunks fail the file as soon as the limit is passed.
     """
     chunks: list[Chunk] = []
     section = ""
     total = len(doc.pages)
     for done, page in enumerate(doc.pages, start=1):
-        for block_section, block, is_table in _blocks(page.text, section, set(page.headings)):
+        for block_section, block, is_table in _blocks(page.text, section, page.headings):
             section = block_section
             texts = _table_parts(block, params) if is_table else _pack(split_sentences(block),
                                                                           params)
             for text in texts:
                 index = len(chunks)
+                if index == params.max_chunks:
+                    raise FileProblem(doc.path, f"more than {params.max_chunks} chunks (at page "
+                                                f"{page.number}); split the file, or raise "
+                                                "TOOLBOX_MAX_CHUNKS_PER_FILE")
                 chunks.append(Chunk(
                     chunk_id=f"{doc.doc_id}#p{page.number}#c{index}",
                     kind="passage",
@@ -100,11 +115,11 @@ def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinde
     return chunks
 
 
-def _blocks(page_text: str, section: str, known: set[str]) -> list[tuple[str, str, bool]]:
+def _blocks(page_text: str, section: str, headings: tuple[str, ...]
+            ) -> list[tuple[str, str, bool]]:
     """Cut a page at its headings and around its tables: (heading in force, text, is table)."""
-    for heading in known:  # a long heading is wrapped over several lines: put it on one
-        wrapped = r"\s+".join(re.escape(word) for word in heading.split())
-        page_text = re.sub(wrapped, lambda _, h=heading: f"\n{h}\n", page_text, count=1)
+    known = {h for h in headings if len(h) <= MAX_HEADING}
+    page_text = _unwrap_headings(page_text, headings)
     blocks: list[tuple[str, str, bool]] = []
     lines: list[str] = []
     in_table = False
@@ -137,6 +152,34 @@ def _blocks(page_text: str, section: str, known: set[str]) -> list[tuple[str, st
     return blocks
 
 
+def _unwrap_headings(page_text: str, headings: tuple[str, ...]) -> str:
+    r"""Put each bookmarked heading that the page wraps over several lines on a line of its own.
+
+    The first occurrence of the heading's words separated by any whitespace (what the regex
+    `w1\s+w2\s+...` finds) is found as the words joined by single spaces in the page with its
+    whitespace runs collapsed, so the search is linear in the page, whatever the heading.
+    """
+    flat = ""
+    for heading in list(dict.fromkeys(headings))[:MAX_UNWRAPPED_HEADINGS]:
+        words = heading.split()
+        if not words or len(heading) > MAX_HEADING or words[0] not in page_text:
+            continue
+        flat = flat or _WHITESPACE_RUN.sub(" ", page_text)
+        at = flat.find(" ".join(words))
+        if at < 0:
+            continue
+        runs = flat.count(" ", 0, at)  # whitespace runs before the match, one space each in flat
+        start = at if runs == 0 else (
+            next(islice(_WHITESPACE_RUN.finditer(page_text), runs - 1, None)).end()
+            + at - flat.rfind(" ", 0, at) - 1)
+        wrapped = re.compile(r"\s+".join(re.escape(word) for word in words)).match(page_text,
+                                                                                    start)
+        assert wrapped is not None, "the collapsed match maps to a match in the page"
+        page_text = f"{page_text[:start]}\n{heading}\n{page_text[wrapped.end():]}"
+        flat = ""
+    return page_text
+
+
 def _table_parts(table: str, params: ChunkingParams) -> list[str]:
     """A table whole when it fits the chunk size; else runs of rows, each under the header."""
     if len(table) <= params.size:
@@ -144,41 +187,58 @@ def _table_parts(table: str, params: ChunkingParams) -> list[str]:
     header, *rows = table.split("\n")
     parts: list[str] = []
     current: list[str] = []
+    length = len(header)  # of the header and the current rows, a newline each
     for row in rows:
-        if current and len(header) + sum(len(r) + 1 for r in current) + len(row) > params.size:
+        if current and length + len(row) > params.size:
             parts.append("\n".join([header, *current]))
-            current = []
+            current, length = [], len(header)
         current.append(row)
+        length += len(row) + 1
     if current or not parts:
         parts.append("\n".join([header, *current]))
     return parts
 
 
 def _heading(line: str) -> str:
-    match = _MD_HEADING.match(line)
-    return match.group(1) if match else ""
+    r"""The text of a Markdown heading line (one line), as `^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$`
+    captures it; empty when the line is no heading or the heading is too long to be one."""
+    opening = _MD_HEADING_OPEN.match(line)
+    if not opening:
+        return ""
+    rest = line[opening.end():]
+    if not rest:  # `\s+` gives its last character to the group when it has two or more
+        return line[-1] if len(opening.group(1)) >= 2 else ""
+    body = rest.rstrip().rstrip("#").rstrip()  # the longest closing `\s*#*\s*`
+    heading = rest[:max(1, len(body))]
+    return heading if len(heading) <= MAX_HEADING else ""
 
 
-def _pack(sentences: list[str], params: ChunkingParams) -> list[str]:
-    """Greedy packing of sentences into chunks, repeating trailing sentences as overlap."""
-    chunks: list[str] = []
+def _pack(sentences: list[str], params: ChunkingParams) -> Iterator[str]:
+    """Greedy packing of sentences into chunks, repeating trailing sentences as overlap.
+
+    Chunks are yielded one by one, so a caller that stops early (the chunk limit) has not paid
+    for the rest; a run-on sentence is cut by offsets, not by copying what is left of it.
+    """
     current: list[str] = []
     length = 0
+    step = params.size - params.overlap
     for sentence in sentences:
-        while len(sentence) > params.size:  # a run-on "sentence" (a table, a list) is cut hard
-            head, sentence = sentence[: params.size], sentence[params.size - params.overlap:]
+        if len(sentence) > params.size:  # a run-on "sentence" (a table, a list) is cut hard
             if current:
-                chunks.append(" ".join(current))
+                yield " ".join(current)
                 current, length = [], 0
-            chunks.append(head)
+            start = 0
+            while len(sentence) - start > params.size:
+                yield sentence[start:start + params.size]
+                start += step
+            sentence = sentence[start:]
         if current and length + len(sentence) + 1 > params.size:
-            chunks.append(" ".join(current))
+            yield " ".join(current)
             current, length = _overlap_tail(current, params.overlap)
         current.append(sentence)
         length += len(sentence) + 1
     if current:
-        chunks.append(" ".join(current))
-    return chunks
+        yield " ".join(current)
 
 
 def _overlap_tail(sentences: list[str], overlap: int) -> tuple[list[str], int]:
@@ -187,8 +247,9 @@ def _overlap_tail(sentences: list[str], overlap: int) -> tuple[list[str], int]:
     for sentence in reversed(sentences):
         if length + len(sentence) > overlap:
             break
-        tail.insert(0, sentence)
+        tail.append(sentence)
         length += len(sentence) + 1
+    tail.reverse()
     return tail, length
 
 

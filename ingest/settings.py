@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ingest_timeout_s", "TOOLBOX_INGEST_TIMEOUT_S", 1800.0,
             "Seconds the app's ingest worker may spend on one file before it is stopped and "
             "the file fails alone."),
+    Setting("max_chunks_per_file", "TOOLBOX_MAX_CHUNKS_PER_FILE", 2000,
+            "A file that makes more chunks than this fails (the largest shipped guide makes 60)."),
     Setting("max_dataset_mb", "TOOLBOX_MAX_DATASET_MB", 500,
             "Largest unpacked size of a BEIR zip uploaded in the app's Evaluate tab."),
     Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
@@ -99,6 +101,7 @@ class Settings:
     max_file_mb: int
     ingest_memory_mb: int
     ingest_timeout_s: float
+    max_chunks_per_file: int
     max_dataset_mb: int
     top_k: int
     llm_url: str | None
@@ -128,6 +131,9 @@ class Settings:
                 f"TOOLBOX_CHUNK_OVERLAP ({settings.chunk_overlap}) must be smaller than "
                 f"TOOLBOX_CHUNK_SIZE ({settings.chunk_size})"
             )
+        if settings.max_chunks_per_file < 1:
+            raise ValueError("TOOLBOX_MAX_CHUNKS_PER_FILE must be at least 1, got "
+                             f"{settings.max_chunks_per_file}")
         if not 0 < settings.chroma_timeout < math.inf:  # also refuses nan
             raise ConfigError("TOOLBOX_CHROMA_TIMEOUT must be a positive number of seconds, got "
                              f"{settings.chroma_timeout!r}")

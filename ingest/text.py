@@ -95,26 +95,37 @@ def language_score(text: str) -> int:
     return german - english
 
 
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:z|d|u|o|s|v|e|i|ca|bzw|vgl|etc|nr|dr|st|abs|ggf|inkl|bspw|usw|mio|mrd|jh|"
-    r"e\.g|i\.e|approx|fig|no|vs)\.|\b[A-Z]\.)$",
+_ABBREVIATIONS = ("z d u o s v e i ca bzw vgl etc nr dr st abs ggf inkl bspw usw mio mrd jh e.g "
+                  "i.e approx fig no vs").split()
+# A sentence ends in an abbreviation (or an initial) when its reversed last characters start
+# with one reversed: one anchored match, where a search for `(?:...)\.$` tried every position.
+_ABBREVIATION_REVERSED = re.compile(
+    r"\.(?:" + "|".join(re.escape(a[::-1]) for a in _ABBREVIATIONS) + r"|[A-Z])\b",
     re.IGNORECASE,
 )
+_ABBREVIATION_REACH = 16  # characters: the longest abbreviation ('approx.') and its boundary
 
 
 def split_sentences(text: str) -> list[str]:
     """Split running text into sentences, keeping each sentence's own characters untouched.
 
     A piece that ends in an abbreviation ('z. B.', 'e.g.', an initial) is joined to the next.
+    Pieces are joined once a sentence is complete and only its last characters are tested for
+    an abbreviation, so `"A. " * 20000` (one long sentence of initials) takes linear time.
     """
     flat = re.sub(r"\s+", " ", text).strip()
     sentences: list[str] = []
+    current: list[str] = []
+    tail = ""  # the last characters of the current sentence
     for piece in _SENTENCE_END.split(flat):
         piece = piece.strip()
         if not piece:
             continue
-        if sentences and _ABBREVIATION.search(sentences[-1]):
-            sentences[-1] = f"{sentences[-1]} {piece}"
-        else:
-            sentences.append(piece)
+        if current and not _ABBREVIATION_REVERSED.match(tail[::-1]):
+            sentences.append(" ".join(current))
+            current, tail = [], ""
+        current.append(piece)
+        tail = f"{tail} {piece}"[-_ABBREVIATION_REACH:] if tail else piece[-_ABBREVIATION_REACH:]
+    if current:
+        sentences.append(" ".join(current))
     return sentences

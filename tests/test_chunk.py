@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from ingest.chunk import ChunkingParams, chunk_document, chunk_tool
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.chunk import ChunkingParams, _heading, chunk_document, chunk_tool
 from ingest.mentions import MentionFinder
 from ingest.parse import parse_tools
 from ingest.records import Document, Page
@@ -49,3 +54,13 @@ def test_tool_chunk_carries_tags_and_text() -> None:
     assert chunk.kind == "tool" and chunk.tool_ids == ("ufz-duerremonitor",)
     assert "drought" in chunk.hazards
     assert tool.name in chunk.text and "Hazards: drought" in chunk.text
+
+
+_OLD_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")  # cubic on long space runs
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(["#", " ", "\t", "a", "b", "\u00a0", "\x1c"]), max_size=14))
+def test_markdown_headings_read_as_the_old_regex_did(line: str) -> None:
+    match = _OLD_MD_HEADING.match(line.strip())
+    assert _heading(line.strip()) == (match.group(1) if match else "")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +151,58 @@ def test_bad_tool_records_name_the_line_or_record(tmp_path: Path, name: str, con
     with pytest.raises(FileProblem, match=problem) as caught:
         parse_tools(path)
     assert str(caught.value).startswith(str(path))
+
+
+# Decoding, binary content, nav-only pages and the chunk limit (#22).
+
+def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        path = tmp_path / f"{codec}.md"
+        path.write_bytes(bom + "# Hitze\n\nDürre und Starkregen.".encode(codec))
+        document = parse_document(path)
+        assert document.title == "Hitze"
+        assert "Dürre und Starkregen." in document.pages[0].text
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ("Dürre ohne BOM".encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+    ("Dürre".encode("latin-1"), "not UTF-8 text (byte 1); save it as UTF-8"),
+    ("Dürre".encode("utf-32"), "UTF-32 text is not read; save it as UTF-8"),
+    (b"a" * 9000 + b"\x00b",
+     "binary content in a text file (wrong extension?); a NUL at byte 9000"),
+])
+def test_other_encodings_and_nul_anywhere_are_refused_naming_the_file(
+        tmp_path: Path, data: bytes, problem: str) -> None:
+    path = tmp_path / "odd.txt"
+    path.write_bytes(data)
+    with pytest.raises(FileProblem, match=re.escape(problem)) as caught:
+        parse_document(path)
+    assert caught.value.path == str(path)
+
+
+def test_a_nul_after_byte_8192_of_a_csv_tool_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tools.csv"
+    path.write_bytes(b"id,name\n" + b"x" * 9000 + b"\x00,Tool\n")
+    with pytest.raises(FileProblem, match="binary content"):
+        parse_tools(path)
+
+
+def test_an_html_page_with_only_navigation_has_no_main_text(tmp_path: Path) -> None:
+    path = tmp_path / "home.html"
+    path.write_text("<html><head><title>Home</title></head><body><header><a href='/'>Home</a>"
+                    "</header><nav><ul><li><a href='/'>Home</a></li><li><a href='/tools'>Tools"
+                    "</a></li></ul></nav><footer>Impressum</footer></body></html>")
+    with pytest.raises(FileProblem, match="no main text"):
+        parse_document(path)
+
+
+def test_a_file_past_the_chunk_limit_fails_fast_naming_the_file_and_the_limit(
+        tmp_path: Path) -> None:
+    path = tmp_path / "one-line.txt"
+    path.write_text("word " * 4_000_000)  # 20 MB on one line: 23,537 chunks before the limit
+    started = time.perf_counter()
+    with pytest.raises(FileProblem, match="more than 2000 chunks .*TOOLBOX_MAX_CHUNKS_PER_FILE"
+                       ) as caught:
+        chunk_document(parse_document(path), PARAMS, MentionFinder([]))
+    assert caught.value.path == str(path)
+    assert time.perf_counter() - started < 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -13,9 +14,9 @@ from ingest.errors import FileProblem
 from ingest.records import HAZARDS, PHASES
 
 _DOC_ID = re.compile(r"[^a-z0-9]+")
-_BINARY_PROBE = 8192
 MAX_YAML_DEPTH = 50
 MAX_INT_DIGITS = 100
+_UTF16_PROBE = 4096
 
 
 def doc_id_for(path: Path) -> str:
@@ -36,13 +37,36 @@ def read_bytes(path: Path) -> bytes:
 
 
 def decode_text(path: Path, data: bytes) -> str:
-    """UTF-8 text, refusing binary content and other encodings with the fix in the message."""
-    if b"\x00" in data[:_BINARY_PROBE]:
-        raise FileProblem(path, "binary content in a text file (wrong extension?)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FileProblem(path, f"not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+    """Text by its byte-order mark: UTF-8 (with or without one) or UTF-16 (LE or BE, with one).
+
+    Other encodings, and a NUL character anywhere (binary content), are refused with the fix in
+    the message.
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise FileProblem(path, "UTF-32 text is not read; save it as UTF-8")
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and _looks_like_utf16(data):
+        raise FileProblem(path, "UTF-16 text without a byte-order mark; save it as UTF-8 "
+                                "(or as UTF-16 with a byte-order mark)")
+    nul = -1 if utf16 else data.find(b"\x00")
+    if nul < 0:
+        try:
+            text = data.decode("utf-16" if utf16 else "utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise FileProblem(path, f"not {'UTF-16' if utf16 else 'UTF-8'} text (byte "
+                                    f"{err.start}); save it as UTF-8") from None
+        nul = text.find("\x00")
+        if nul < 0:
+            return text
+    raise FileProblem(path, f"binary content in a text file (wrong extension?); a NUL at "
+                            f"{'character' if utf16 else 'byte'} {nul}")
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Most of the first bytes in even or odd places are NUL: ASCII text written as UTF-16."""
+    probe = data[:_UTF16_PROBE]
+    half = max(1, len(probe) // 2)
+    return max(probe[0::2].count(0), probe[1::2].count(0)) >= 0.9 * half
 
 
 def read_text(path: Path) -> str:

@@ -20,8 +20,10 @@ from ingest.readers.common import (
 from ingest.records import Document, Page
 from ingest.text import detect_language
 
-_PAGEBREAK = re.compile(r"^\s*<!--\s*pagebreak\s*-->\s*$", re.MULTILINE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# Split and stripped with linear scans (issue #22): as regexes, `^\s*<!--...` over blank lines
+# and `<!--.*?-->` over unclosed comments took quadratic time.
+_PAGEBREAK = re.compile(r"<!--\s*pagebreak\s*-->")
+_REST_OF_LINE_BLANK = re.compile(r"[^\S\n]*(?:\n|\Z)")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
@@ -37,10 +39,46 @@ def read_text_document(path: Path, *, markdown: bool) -> Document:
         if not isinstance(meta, dict):
             raise FileProblem(path, "front matter must be a mapping of keys to values")
         text = text[match.end():]
-    parts = _PAGEBREAK.split(text) if markdown else text.split("\f")
-    if markdown:
-        parts = [_HTML_COMMENT.sub("", p) for p in parts]
+    parts = [without_comments(p) for p in split_pages(text)] if markdown else text.split("\f")
     return text_document(path, parts, meta)
+
+
+def split_pages(text: str) -> list[str]:
+    """The text cut at each `<!-- pagebreak -->` that stands alone on its line(s).
+
+    As `re.split(r"^\\s*<!--\\s*pagebreak\\s*-->\\s*$", text, flags=re.M)` does, up to the
+    whitespace at the ends of each part (which pages drop). The check before each comment looks
+    back no further than the comment before it, so each character is looked at twice at most.
+    """
+    parts: list[str] = []
+    part_start = previous_end = 0
+    for comment in _PAGEBREAK.finditer(text):
+        line_start = text.rfind("\n", previous_end, comment.start()) + 1
+        if line_start == 0 and previous_end > 0:  # the comment before shares the line
+            line_start = previous_end - 1  # a non-blank character: not alone
+        before = text[line_start:comment.start()]
+        alone = ((not before or before.isspace())
+                 and _REST_OF_LINE_BLANK.match(text, comment.end()) is not None)
+        previous_end = comment.end()
+        if alone:
+            parts.append(text[part_start:comment.start()])
+            part_start = comment.end()
+    parts.append(text[part_start:])
+    return parts
+
+
+def without_comments(text: str) -> str:
+    """The text without `<!-- ... -->` comments, as `re.sub(r"<!--.*?-->", "", text, re.S)`."""
+    kept: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:  # unclosed: no later comment can close either
+            break
+        kept.append(text[position:start])
+        position = end + 3
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 def text_document(path: Path, parts: list[str], meta: dict) -> Document:
