@@ -43,8 +43,9 @@ run: $(STAMP)  ## serve the app on 127.0.0.1:7860 (builds the index from corpus/
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and mypy over ingest, assistant, app.py, scripts and corpus
 	$(BIN)/ruff check ingest assistant app.py tests benchmarks scripts corpus
+	$(BIN)/mypy  # the files and options are in pyproject.toml
 
 bench: $(STAMP)  ## speed figures: query latency and ingest throughput against their floors
 	$(BIN)/python benchmarks/latency.py
