@@ -16,9 +16,11 @@ export ANONYMIZED_TELEMETRY := False
 # (the pip that comes with the venv can do that; nothing is upgraded first). The lock pins torch
 # to 2.13.0+cpu, the CPU build on this disk: anything else pulls CUDA (GBs). Then our own code,
 # built with the lock's setuptools, and a check that the lock satisfies pyproject.toml's ranges.
+# --no-deps: the lock is complete; without it pip 23.2 resolves jusText's lxml[html_clean] anew,
+# which hash mode refuses as unpinned once lxml releases a version with that extra.
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/pip check
 	touch $(STAMP)
