@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install lock check-latest lint bench bench-scale bench-quality documents clean
+.PHONY: run test test-unit test-integration test-browser install lock check-latest lint bench bench-scale bench-quality documents clean
 
 # Exactly the tested versions: every package from the lock, each file checked against its hash
 # (the pip that comes with the venv can do that; nothing is upgraded first). The lock pins torch
@@ -42,8 +42,17 @@ check-latest:  ## a throwaway venv with the newest allowed versions: smoke test,
 run: $(STAMP)  ## serve the app on 127.0.0.1:7860 (builds the index from corpus/ when absent)
 	$(BIN)/toolbox-assistant serve
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP)  ## the whole test suite (all three lanes)
 	$(BIN)/pytest
+
+test-unit: $(STAMP)  ## the fast lane: in-process tests only
+	$(BIN)/pytest -m "unit and not slow"
+
+test-integration: $(STAMP)  ## tests that start processes or servers
+	$(BIN)/pytest -m "integration and not slow"
+
+test-browser: $(STAMP)  ## tests in a real headless Chromium
+	$(BIN)/pytest -m "browser and not slow"
 
 lint: $(STAMP)  ## ruff, and mypy over ingest, assistant, app.py, scripts and corpus
 	$(BIN)/ruff check ingest assistant app.py tests benchmarks scripts corpus

@@ -18,29 +18,32 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import Settings, configure_gradio, configure_offline
+from ingest.core.settings import Settings, configure_gradio, configure_offline
 
 configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant import auth, browse, chat, report, startup, workbench  # noqa: E402
-from assistant import export as answer_export  # noqa: E402
-from assistant.auth import TooManyLogins, launch_options  # noqa: E402
-from assistant.documents import DocumentFiles, routes  # noqa: E402
-from assistant.editor import (  # noqa: E402
+from assistant.answer.labels import EXAMPLES, FIELDS, TEXTS, texts, ui, value_label  # noqa: E402
+from assistant.evaluation import report  # noqa: E402
+from assistant.evaluation import run as workbench  # noqa: E402
+from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
+from assistant.evaluation.feedback import ANSWER  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+from assistant.web import auth, browse, startup  # noqa: E402
+from assistant.web import chips as chat  # noqa: E402
+from assistant.web import export as answer_export  # noqa: E402
+from assistant.web.auth import launch_options  # noqa: E402
+from assistant.web.documents import DocumentFiles, routes  # noqa: E402
+from assistant.web.editor import (  # noqa: E402
     REPORT_HEADERS,
     STATUS_HEADERS,
     EditorGate,
-    NotAnEditor,
     ingest_uploads,
     report_rows,
     status_rows,
 )
-from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
-from assistant.feedback import ANSWER  # noqa: E402
-from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, ui, value_label  # noqa: E402
-from assistant.present import (  # noqa: E402
+from assistant.web.present import (  # noqa: E402
     CSS,
     answer_markdown,
     escape_markdown,
@@ -50,11 +53,10 @@ from assistant.present import (  # noqa: E402
     tool_list_html,
     tools_html,
 )
-from assistant.service import Assistant  # noqa: E402
-from ingest.errors import ToolboxError  # noqa: E402
-from ingest.parse import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
-from ingest.progress import Eta, ProgressEvent  # noqa: E402
-from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
+from ingest.core.errors import NotAnEditor, ToolboxError, TooManyLogins  # noqa: E402
+from ingest.core.progress import Eta, ProgressEvent  # noqa: E402
+from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
+from ingest.parse.dispatch import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
 
 log = logging.getLogger("toolbox.app")
 
@@ -273,7 +275,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
 
 
 def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
-    """The toolbox as hazards x phases; a click on a cell lists its tools (assistant/browse.py)."""
+    """The toolbox as hazards x phases; a click on a cell lists its tools (web/browse.py)."""
     language = assistant.settings.ui_language
     u = ui(language)
 
@@ -302,7 +304,7 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     """Login, upload with a per-file report, and the knowledge-base status; every handler
-    checks the session on the server (assistant/editor.py), whoever calls it."""
+    checks the session on the server (assistant/web/editor.py), whoever calls it."""
     u = ui(assistant.settings.ui_language)
     proxies = auth.trusted_networks(assistant.settings.trusted_proxies)
 

@@ -10,27 +10,31 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from assistant import workbench
-from assistant.answer import TEXTS, Answer, compose
-from assistant.conversation import Turn, standalone_query
-from assistant.evaluate import Evaluation, Progress
-from assistant.expand import question_language
-from assistant.feedback import FeedbackStore
-from assistant.filters import Filters
-from assistant.llm import ProseWriter
-from assistant.rank import RankedTool
-from assistant.retrieve import Retriever
-from assistant.search import Analysis, Options, analyse, search
-from ingest.chunk import ChunkingParams
-from ingest.embed import Embedder
-from ingest.embed_multilingual import make_multilingual_embedder
-from ingest.errors import EmptyQuestion, ToolboxError
-from ingest.pipeline import FileResult, Ingestor, IngestReport
-from ingest.progress import ProgressCallback, no_progress
-from ingest.records import Retrieval
-from ingest.settings import Settings
-from ingest.status import IndexStatus
-from ingest.store import Encoder, Store, index_spec
+from assistant.answer.compose import TEXTS, Answer, compose
+from assistant.answer.llm import ProseWriter
+from assistant.evaluation import run as workbench
+from assistant.evaluation.evaluate import Evaluation, Progress
+from assistant.evaluation.feedback import FeedbackStore
+from assistant.query.analysis import Analysis, analyse
+from assistant.query.conversation import Turn, standalone_query
+from assistant.query.expand import question_language
+from assistant.query.filters import Filters
+from assistant.retrieval.hybrid import Retriever
+from assistant.retrieval.search import Options, search
+from assistant.retrieval.tool_ranking import RankedTool
+from ingest.chunk.split import ChunkingParams
+from ingest.core.errors import EmptyQuestion, ToolboxError
+from ingest.core.progress import ProgressCallback, no_progress
+from ingest.core.records import Retrieval
+from ingest.core.settings import Settings
+from ingest.embed.multilingual import make_multilingual_embedder
+from ingest.embed.protocol import Encoder
+from ingest.embed.sentence_transformer import Embedder
+from ingest.index.status import IndexStatus
+from ingest.index.store import Store, index_spec
+from ingest.pipeline.run import FileResult, Ingestor, IngestReport
+
+__all__ = ["MAX_QUESTION_CHARS", "open_store", "Assistant"]
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +133,7 @@ class Assistant:
     def rank(self, query: str, filters: Filters = Filters(), options: Options = Options(),
              top_k: int | None = None, analysis: Analysis | None = None
              ) -> tuple[Retrieval, list[RankedTool]]:
-        """Retrieve and rank tools for a standalone query (see assistant.search)."""
+        """Retrieve and rank tools for a standalone query (see assistant.retrieval.search)."""
         retrieval, tools, _ = search(self.retriever, query, filters, options,
                                      top_k or self.settings.top_k, analysis)
         return retrieval, tools
@@ -146,7 +150,7 @@ class Assistant:
     def evaluate(self, dataset: str | Path, target: str | None = None,
                  retrievers: Sequence[str] = ("bm25", "dense", "hybrid"),
                  qrels: Path | None = None, progress: Progress | None = None) -> Evaluation:
-        """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.workbench."""
+        """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.evaluation.run."""
         request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
         return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
                              progress)

@@ -11,7 +11,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.settings import Settings, configure_offline  # noqa: E402
+from ingest.core.settings import Settings, configure_offline  # noqa: E402
 
 configure_offline()
 
@@ -47,7 +47,7 @@ def ask_against_floor(assistant: Any, questions: list[str], rounds: int) -> dict
     """Medians over rounds of ask's and the floor's p50/p95 (ms), measured question by question
     in one process. Floor: the query embedding plus one Chroma k-NN. Every embedder's query cache
     is cleared before each call, or later rounds would ask with cached vectors."""
-    from assistant.retrieve import CANDIDATES
+    from assistant.retrieval.hybrid import CANDIDATES
 
     embedder, store = assistant.embedder, assistant.store
     caches = [embedder, *([assistant.multilingual] if assistant.multilingual else [])]

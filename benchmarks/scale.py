@@ -26,7 +26,7 @@ from pathlib import Path
 from _common import ROOT, ask_against_floor, benchmark_queries, shipped_settings
 from scale_corpus import built, scale_settings
 
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 BARS = {"shipped": 100.0, "10k": 250.0, "100k": 250.0}  # p95 ms (ARCHITECTURE.md; 10k: 100k's)
 RSS_BAR_MB = 1500

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from _common import CACHE, CORPUS
 
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 CHUNKS_PER_GUIDE = 108  # measured on the generated guides; the corpus records its real count
 PAGES = 10

@@ -34,10 +34,10 @@ RSS_BAR_MB = 1500
 FLOOR = """
 import sys, time
 started = time.perf_counter()
-from ingest.settings import Settings, configure_offline
+from ingest.core.settings import Settings, configure_offline
 configure_offline()
 from assistant.service import open_store
-from ingest.embed import Embedder
+from ingest.embed.sentence_transformer import Embedder
 settings = Settings.from_env()
 embedder = Embedder(settings.embed_model)
 open_store(settings, embedder).nearest(embedder.embed_query(sys.argv[1]), 100)

@@ -47,7 +47,7 @@ def render(doc: Document) -> tuple[bytes, int]:
     pdf.set_title(title)
     pdf.set_author(AUTHOR)
     pdf.set_subject(summary)
-    # ingest/parse.py reads these tags back: "hazards: a, b; phases: c, d"
+    # ingest/parse/dispatch.py reads these tags back: "hazards: a, b; phases: c, d"
     pdf.set_keywords(f"hazards: {', '.join(meta['hazards'])}; phases: {', '.join(meta['phases'])}")
     pdf.set_lang(meta["language"])
     pdf.set_creator("corpus/build_documents.py")

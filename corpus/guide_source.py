@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.records import HAZARDS, PHASES
+from ingest.core.records import HAZARDS, PHASES
 
 LANGUAGES = {"en", "de"}
 REQUIRED_FIELDS = ("id", "title", "language", "hazards", "phases", "summary")

@@ -11,11 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.settings import Settings, configure_offline
+from ingest.core.settings import Settings, configure_offline
 
 configure_offline()
 
-from assistant.cli import answer_json  # noqa: E402
+from assistant.cli.main import answer_json  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 

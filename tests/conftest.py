@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -12,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from ingest.settings import Settings, configure_offline
+from ingest.core.settings import Settings, configure_offline
 
 configure_offline()
 
-from ingest.embed import Embedder  # noqa: E402
+from ingest.embed.sentence_transformer import Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -117,3 +118,47 @@ def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedd
     report = assistant.ensure_index()
     assert report is not None and not report.failed, report and report.failed
     return assistant
+
+
+@pytest.fixture(scope="module")
+def app_module() -> Any:
+    """app.py, loaded from its file (no module of ours imports it)."""
+    from .app_server import load_app
+
+    return load_app("toolbox_app")
+
+
+# Test lanes. `unit`: in this process only, the default for a test that declares no lane;
+# `integration`: starts processes or servers (the CLI, `chroma run`, the app over HTTP);
+# `browser`: drives a real Chromium. A test of a store fixture parametrized over both backends
+# joins `integration` for its server case. `pytest -m unit` runs the fast lane alone.
+LANES = ("unit", "integration", "browser")
+
+
+def _needs_a_server(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec else ()
+    return "server" in params or bool({"chroma_server", "own_chroma_server"}
+                                      & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not any(item.get_closest_marker(lane) for lane in LANES):
+            item.add_marker("integration" if _needs_a_server(item) else "unit")
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_process(request: pytest.FixtureRequest,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit-lane test that starts a process fails, so the lanes stay what they say."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    where = request.node.nodeid
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{where} starts a process: give its module "
+                             "`pytestmark = pytest.mark.integration`")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "fork", refuse)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer import compose, verify
-from ingest.records import Chunk, Hit
+from assistant.answer.compose import compose, verify
+from ingest.core.records import Chunk, Hit
 
 
 def _hit(text: str, page: int = 1) -> Hit:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from .app_server import load_app
+from .app_server import free_port as _free_port
 
-
-@pytest.fixture(scope="module")
-def app_module():
-    return load_app("toolbox_app")
+pytestmark = pytest.mark.integration
 
 
 def _respond(blocks, message, **filters):
@@ -39,19 +35,13 @@ def test_handler_turns_errors_into_sentences(app_module, shipped_assistant) -> N
 
 
 def test_untrusted_text_is_inert() -> None:
-    from assistant.present import escape_markdown, safe_link
+    from assistant.web.present import escape_markdown, safe_link
 
     assert "<" not in escape_markdown("<img src=x onerror=alert(1)>")
     assert escape_markdown("[x](javascript:alert(1))").startswith("\\[x\\]\\(")
     assert "<a" not in safe_link("javascript:alert(1)", "x")
     assert safe_link("https://example.org/a?b=1", "<b>").startswith(
         '<a href="https://example.org/a?b=1"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_live_server_answers_over_http(app_module, shipped_assistant) -> None:
@@ -81,7 +71,7 @@ class _Like:
 def test_votes_on_answer_and_tool_are_stored(app_module, shipped_assistant, tmp_path) -> None:
     import dataclasses
 
-    from assistant.feedback import FeedbackStore
+    from assistant.evaluation.feedback import FeedbackStore
     from assistant.service import Assistant
 
     settings = dataclasses.replace(shipped_assistant.settings, data_dir=tmp_path / "data")
@@ -137,7 +127,7 @@ def test_evaluate_tab_on_builtin_and_on_an_uploaded_zip(app_module, shipped_assi
 
 
 def test_ingest_tab_only_with_an_editor_password(app_module, shipped_assistant) -> None:
-    from assistant.editor import EditorGate
+    from assistant.web.editor import EditorGate
 
     plain = app_module.build_app(shipped_assistant, gate=EditorGate(None))
     assert not hasattr(plain, "editor")
@@ -151,8 +141,8 @@ def test_editor_endpoints_refuse_without_login_even_over_http(app_module, settin
                                                               tmp_path: Path, caplog) -> None:
     from gradio_client import Client, handle_file
 
-    from assistant.editor import EditorGate
     from assistant.service import Assistant
+    from assistant.web.editor import EditorGate
 
     from .conftest import copy_tools
 

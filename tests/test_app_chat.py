@@ -12,9 +12,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 from .app_server import free_port, load_app, small_corpus
+
+pytestmark = pytest.mark.integration
 
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
@@ -109,7 +111,7 @@ class _Select:
 
 
 def test_browse_matrix_cell_and_search(blocks) -> None:
-    from ingest.records import HAZARDS, PHASES
+    from ingest.core.records import HAZARDS, PHASES
 
     grid, status = blocks.browse["view"]("")
     heat = HAZARDS.index("heat")

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.auth import (
+from assistant.service import Assistant
+from assistant.web.auth import (
     Client,
     LoginLimiter,
     TooManyLogins,
@@ -23,12 +24,13 @@ from assistant.auth import (
     reader_auth,
     trusted_networks,
 )
-from assistant.editor import EditorGate
-from assistant.service import Assistant
+from assistant.web.editor import EditorGate
 
+from .app_server import free_port as _free_port
 from .conftest import copy_tools
 from .forwarding_proxy import forwarding_proxy
-from .test_app import _free_port, app_module  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse 7"
 READER = "reader pass 9"

@@ -16,6 +16,8 @@ from assistant.service import Assistant
 
 from .conftest import copy_tools, write_pdf
 
+pytestmark = pytest.mark.integration
+
 GOOD_TOOLS = ["efas", "dwd-hitzewarnsystem"]
 UNKNOWN_HAZARD = ("id: lava-tool\nname: Lava map\nprovider: P\nurl: null\nkind: guide\n"
                   "hazards: [lava]\nphases: [planning]\nscale: [city]\nlanguages: [de]\n"
@@ -159,7 +161,7 @@ def test_a_200_mb_file_is_refused_before_it_is_read(settings, embedder, tmp_path
 
 
 def test_the_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
-    from ingest.settings import Settings
+    from ingest.core.settings import Settings
 
     settings = Settings.from_env(environ={"TOOLBOX_MAX_FILE_MB": "1"},
                                  data_dir=tmp_path / "data", collection="limit")
@@ -212,7 +214,8 @@ def test_an_alias_bomb_is_refused_fast_in_little_memory(where: str, tmp_path: Pa
     else:
         bomb = _write(folder / "bomb.md", f"---\n{_laughs()}title: *a8\n---\n# B\nx\n".encode())
     code = ("import resource, sys, time\nfrom pathlib import Path\n"
-            "from ingest.errors import FileProblem\nfrom ingest.parse import parse_document, "
+            "from ingest.core.errors import FileProblem\n"
+            "from ingest.parse.dispatch import parse_document, "
             "parse_tools\npath = Path(sys.argv[1])\n"
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "started = time.perf_counter()\ntry:\n"

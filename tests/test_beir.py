@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.beir import DatasetProblem, check_qrels_ids, extract_zip, load_dataset, read_corpus
+from assistant.evaluation.beir import (
+    DatasetProblem,
+    check_qrels_ids,
+    extract_zip,
+    load_dataset,
+    read_corpus,
+)
 
 from .beir_files import CORPUS, QUERIES, write_dataset
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.browse import at, cell, matching, matrix
-from assistant.present import matrix_headers, matrix_rows, tool_list_html
-from ingest.parse import parse_tools
-from ingest.records import HAZARDS, PHASES
+from assistant.web.browse import at, cell, matching, matrix
+from assistant.web.present import matrix_headers, matrix_rows, tool_list_html
+from ingest.core.records import HAZARDS, PHASES
+from ingest.parse.dispatch import parse_tools
 
 from .conftest import CORPUS
 

@@ -11,7 +11,7 @@ import pytest
 
 from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app, small_corpus
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import yaml
 from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app
 from .conftest import copy_tools
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.browser]
 EDITOR = "editor pw 42"
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.chat import QUESTION, UI, ChipState, change, choices, for_message, shown
-from assistant.conversation import Turn
-from assistant.filters import Filters
+from assistant.query.conversation import Turn
+from assistant.query.filters import Filters
+from assistant.web.chips import QUESTION, UI, ChipState, change, choices, for_message, shown
 
 
 def test_remove_and_put_back_chips_of_both_origins() -> None:

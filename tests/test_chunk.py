@@ -5,10 +5,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.chunk import ChunkingParams, _heading, chunk_document, chunk_tool
-from ingest.mentions import MentionFinder
-from ingest.parse import parse_tools
-from ingest.records import Document, Page
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, _heading, chunk_document, chunk_tool
+from ingest.core.records import Document, Page
+from ingest.parse.dispatch import parse_tools
 
 from .conftest import CORPUS
 

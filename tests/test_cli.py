@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import build_parser
+from assistant.cli.main import build_parser
 
 from .conftest import copy_tools, write_pdf
+
+pytestmark = pytest.mark.integration
 
 
 def run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.feedback import FeedbackStore
+from assistant.cli.main import main
+from assistant.evaluation.feedback import FeedbackStore
 from assistant.service import Assistant
 
 from .beir_files import CORPUS, write_dataset, write_jsonl
 from .conftest import copy_tools
+
+pytestmark = pytest.mark.integration
 
 
 def test_own_corpus_end_to_end_leaves_the_index_alone(tmp_path: Path, settings, embedder

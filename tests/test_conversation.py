@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import Turn, is_follow_up, standalone_query
+from assistant.query.conversation import Turn, is_follow_up, standalone_query
 
 FIRST = Turn("How do we start a heat action plan?", "How do we start a heat action plan?")
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.parse import parse_document, parse_tools
-from ingest.records import HAZARDS, PHASES
+from ingest.core.records import HAZARDS, PHASES
+from ingest.parse.dispatch import parse_document, parse_tools
+
+pytestmark = pytest.mark.integration
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CATALOGUE = CORPUS.parent.parent / "shared" / "toolbox" / "tools.jsonl"

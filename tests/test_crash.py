@@ -3,7 +3,6 @@ ingest again, and the index equals that of an uninterrupted run (no orphan, noth
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,38 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
-from .conftest import CORPUS, copy_tools, write_pdf
+from .helpers import make_corpus
 
-TOOLS = ["efas", "dwd-hitzewarnsystem", "ufz-duerremonitor", "climate-adapt", "palm-4u",
-         "covenant-of-mayors", "mannheim-hitzeaktionsplan", "hkc-hochwasserpass"]
-TOPICS = ["heat warnings reach care homes through the DWD heat warning system",
-          "river flood forecasts from the European Flood Awareness System (EFAS)",
-          "drought monitoring with the UFZ-Dürremonitor for parks and street trees",
-          "urban climate simulation with PALM-4U before new buildings are approved",
-          "the Covenant of Mayors as a frame for adaptation targets",
-          "flood passes for houses, the HKC-Hochwasserpass, explained to owners"]
+pytestmark = pytest.mark.integration
 
 COMPLETE_BY_THEN = {"committed 6 sources", "updating which tools"}  # every source written
-
-
-def make_corpus(root: Path) -> Path:
-    folder = copy_tools(root / "kb", TOOLS)
-    extra = [yaml.safe_load((CORPUS / "tools" / "efas.yaml").read_text("utf-8"))
-             for _ in range(2)]
-    for n, tool in enumerate(extra):
-        tool.update(id=f"extra-tool-{n}", name=f"Extra planning aid {n}")
-    (folder / "more-tools.jsonl").write_text("\n".join(json.dumps(t) for t in extra), "utf-8")
-    for n, topic in enumerate(TOPICS):
-        pages = [f"Chapter {p}. This chapter of guide {n} is about {topic}. " * 6
-                 + f"Towns of size class {p} report what worked and what did not. " * 4
-                 for p in range(1, 9)]
-        write_pdf(folder / f"guide-{n}.pdf", pages, title=f"Guide {n}")
-    return folder
 
 
 def snapshot(settings: Settings, embedder) -> tuple[list, dict, tuple[list[str], ...]]:

@@ -3,7 +3,7 @@ tmpfs that a filler file nearly fills. The ingest stops with one clear sentence,
 indexed before stays intact and answerable in the same process, and the next run with space
 completes the work and leaves no stray chunks.
 
-A write that does not fit is refused before Chroma starts it (ingest/diskfull.py): after
+A write that does not fit is refused before Chroma starts it (ingest/core/diskfull.py): after
 SQLite reported the disk full mid-transaction, Chroma's embedded core hung the process's next
 write in one of three runs of this test. A disk that fills during a write anyway (another
 process taking the space) still ends in the same sentence; the unit test below covers that
@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from ingest.diskfull import DiskFull, disk_full_explained, is_disk_full
+from ingest.core.diskfull import DiskFull, disk_full_explained, is_disk_full
 
 from .conftest import copy_tools
+
+pytestmark = pytest.mark.integration
 
 SENTENCES = ["Green roofs store rain water and cool the building below.",
              "Shaded squares give older people a place to rest on hot afternoons.",
@@ -99,9 +101,9 @@ def test_disk_full_stops_ingest_clearly_and_keeps_the_index_consistent(
 
 def test_a_reindex_that_would_not_fit_is_refused_before_it_writes(
         small_disk: Path, settings, embedder, tmp_path: Path) -> None:
-    from ingest.generations import live_generation
-    from ingest.reindex import reindex
-    from ingest.store import connect
+    from ingest.index.generations import live_generation
+    from ingest.index.store import connect
+    from ingest.pipeline.reindex import reindex
 
     settings = dataclasses.replace(settings, data_dir=small_disk / "data")
     assistant = Assistant(settings, embedder=embedder)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.filters import Filters
+from assistant.query.filters import Filters
 from assistant.service import Assistant
 
 from .conftest import copy_tools

@@ -1,4 +1,4 @@
-"""The embedder's question path (ingest/bert.py) against sentence-transformers itself."""
+"""The embedder's question path (ingest/embed/bert.py) against sentence-transformers itself."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from ingest.bert import BertMeanEncoder
-from ingest.embed import Embedder, resolve_model
-from ingest.settings import DEFAULT_EMBED_MODEL
+from ingest.core.settings import DEFAULT_EMBED_MODEL
+from ingest.embed.bert import BertMeanEncoder
+from ingest.embed.sentence_transformer import Embedder, resolve_model
+
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(resolve_model(DEFAULT_EMBED_MODEL))
@@ -50,7 +52,7 @@ def test_the_embedder_serves_questions_without_sentence_transformers() -> None:
     probe = (
         "import sys\n"
         "from assistant.service import Assistant\n"
-        "from ingest.embed import Embedder\n"
+        "from ingest.embed.sentence_transformer import Embedder\n"
         "embedder = Embedder()\n"
         "embedder.embed_queries(['heat action plan', 'Hitzeaktionsplan'])\n"
         "embedder.embed_query('flood map')\n"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from ingest.embed_multilingual import UseMultilingualEmbedder, make_multilingual_embedder
-from ingest.errors import ToolboxError
-from ingest.settings import Settings
+from ingest.core.errors import ToolboxError
+from ingest.core.settings import Settings
+from ingest.embed.multilingual import UseMultilingualEmbedder, make_multilingual_embedder
 
 LONG_DE = (
     "Die Kommune erstellt zunächst eine Klimarisikoanalyse nach ISO 14091: Welche Gefahren "

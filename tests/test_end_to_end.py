@@ -4,40 +4,19 @@ on the embedded store and on a Chroma server alike."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
-from assistant.filters import Filters
+from assistant.query.filters import Filters
 from assistant.service import Assistant, EmptyQuestion
 
-from .conftest import BACKENDS, copy_tools, on_backend, write_pdf
-
-TOOLS = ["halle-trinkbrunnen-entscheidungsmatrix", "bkg-hinweiskarte-starkregengefahren",
-         "dwd-hitzewarnsystem", "ufz-duerremonitor", "climate-adapt", "efas", "palm-4u",
-         "covenant-of-mayors", "mannheim-hitzeaktionsplan", "hkc-hochwasserpass"]
-PAGES = [
-    "Introduction. This guide explains climate adaptation for small towns and who does what.",
-    "Drinking water in hot summers. The Halle (Saale) decision matrix for siting public "
-    "drinking fountains helps a town choose places where older people and children spend time "
-    "outdoors, and where a water connection is near.",
-    "Heavy rain. The Hinweiskarte Starkregengefahren shows where water collects after a "
-    "cloudburst, so the town can warn owners of houses in hollows and underpasses.",
-    "Warnings. Before a heatwave, the DWD heat warning system (hitzewarnungen.de, newsletter) "
-    "alerts the health office, care homes and the public, so the town can start its measures.",
-]
-
-
-def make_kb(root: Path) -> Path:
-    """The tools and the small town guide (4 pages) these tests ask about."""
-    copy_tools(root / "kb", TOOLS)
-    write_pdf(root / "kb" / "small-town-guide.pdf", PAGES, title="Small town guide")
-    return root / "kb"
+from .conftest import BACKENDS, on_backend
+from .helpers import make_kb
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def assistant(tmp_path_factory, embedder, request) -> Assistant:
-    from ingest.settings import Settings
+    from ingest.core.settings import Settings
 
     root = tmp_path_factory.mktemp("e2e")
     make_kb(root)
@@ -80,7 +59,7 @@ def test_german_question_finds_english_described_tool(assistant: Assistant) -> N
 
 
 def test_follow_up_keeps_the_topic(assistant: Assistant) -> None:
-    from assistant.conversation import Turn
+    from assistant.query.conversation import Turn
 
     first = assistant.ask("Where should we put public drinking fountains?")
     follow = assistant.ask("and in German?", history=[Turn(first.query, first.query)])
@@ -114,7 +93,7 @@ def test_empty_question_gets_help_not_a_trace(assistant: Assistant, question: st
 @pytest.fixture(scope="module")
 def shipped_server_assistant(tmp_path_factory, embedder, chroma_url) -> Assistant:
     """The whole shipped corpus on the Chroma server (ingested once for this module)."""
-    from ingest.settings import Settings
+    from ingest.core.settings import Settings
 
     from .conftest import CORPUS
 

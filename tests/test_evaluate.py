@@ -9,9 +9,10 @@ from pathlib import Path
 import ir_measures
 import pytest
 
-from assistant import report, workbench
-from assistant.beir import load_dataset
-from assistant.evaluate import MEASURES, evaluate
+from assistant.evaluation import report
+from assistant.evaluation import run as workbench
+from assistant.evaluation.beir import load_dataset
+from assistant.evaluation.evaluate import MEASURES, evaluate
 
 from .beir_files import CORPUS, write_dataset
 
@@ -116,7 +117,7 @@ def test_outputs_json_markdown_plot_and_trec_runs(tmp_path: Path) -> None:
 
 
 def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeypatch) -> None:
-    from assistant.evaluate import VARIANTS, Variant
+    from assistant.evaluation.evaluate import VARIANTS, Variant
 
     # A ranking variant added by name takes part like the built-in ones.
     monkeypatch.setitem(VARIANTS, "bm25-top1", Variant(
@@ -141,7 +142,7 @@ def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeyp
 
 
 def test_usage_problems(tmp_path: Path) -> None:
-    from ingest.errors import UsageProblem
+    from ingest.core.errors import UsageProblem
 
     with pytest.raises(UsageProblem, match="no such dataset folder"):
         workbench.resolve(tmp_path / "nope", None, ["bm25"], None, tmp_path)
@@ -166,7 +167,7 @@ def test_hybrid_beats_its_parts_on_the_builtin_benchmark(shipped_assistant) -> N
 
 
 def test_unknown_tool_in_qrels_is_named(shipped_assistant, tmp_path: Path) -> None:
-    from assistant.beir import DatasetProblem
+    from assistant.evaluation.beir import DatasetProblem
 
     folder = write_dataset(tmp_path / "ds", qrels=[("q1", "dwd-hitzewarnsystem", 2),
                                                    ("q2", "no-such-tool", 1)])

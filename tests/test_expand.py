@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.expand import Glossary, default_glossary, expand
+from assistant.query.expand import Glossary, default_glossary, expand
 
 
 def test_german_compound_is_translated_by_its_parts() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from assistant.present import experiences_html, experiences_markdown
-from ingest.parse import parse_tools
-from ingest.records import Experience, Tool
+from assistant.web.present import experiences_html, experiences_markdown
+from ingest.core.records import Experience, Tool
+from ingest.parse.dispatch import parse_tools
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 TOOLS = {t.id: t for p in sorted((CORPUS / "tools").glob("*.yaml")) for t in parse_tools(p)}
@@ -73,9 +73,9 @@ def test_a_tool_without_experiences_renders_nothing() -> None:
 
 
 def test_tool_cards_show_experiences() -> None:
-    from assistant.answer import Answer
-    from assistant.present import tools_html
-    from assistant.rank import RankedTool
+    from assistant.answer.compose import Answer
+    from assistant.retrieval.tool_ranking import RankedTool
+    from assistant.web.present import tools_html
 
     tool = TOOLS["mannheim-hitzeaktionsplan"]
     answer = Answer("q", "t", (RankedTool(tool, 1.0, (), ()),), (), "en")

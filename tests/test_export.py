@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from assistant.export import ExportedAnswers, to_markdown
+from assistant.web.export import ExportedAnswers, to_markdown
 
-from .test_present import answer
+from .helpers import sample_answer as answer
 
 
 def test_markdown_has_question_answer_tools_and_sources() -> None:
@@ -23,7 +23,7 @@ def test_markdown_has_question_answer_tools_and_sources() -> None:
 
 
 def test_english_export_without_tools() -> None:
-    from assistant.answer import Answer
+    from assistant.answer.compose import Answer
 
     md = to_markdown(Answer(query="q [x](javascript:alert(1))", text="none", tools=(),
                             passages=(), language="en"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.beir import load_dataset
-from assistant.feedback import FeedbackProblem, FeedbackStore, query_key
+from assistant.evaluation.beir import load_dataset
+from assistant.evaluation.feedback import FeedbackProblem, FeedbackStore, query_key
 
 FLOOD = "Wie warnen wir die Bevölkerung vor Hochwasser?"
 SHOWN = ["dwd-hitzewarnsystem", "difu-hap-kalender", "mannheim-hitzeaktionsplan", "efas"]

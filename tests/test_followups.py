@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.beir import DatasetProblem, load_dataset
-from assistant.followups import (
+from assistant.evaluation.beir import DatasetProblem, load_dataset
+from assistant.evaluation.followups import (
     BAR,
     FILE_NAME,
     conversation_query,

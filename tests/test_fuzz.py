@@ -18,12 +18,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.beir import load_dataset, read_corpus
-from assistant.conversation import Turn, standalone_query
-from assistant.filters import Filters
-from ingest.errors import ToolboxError
-from ingest.parse import parse_document, parse_tools
-from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES
+from assistant.evaluation.beir import load_dataset, read_corpus
+from assistant.query.conversation import Turn, standalone_query
+from assistant.query.filters import Filters
+from ingest.core.errors import ToolboxError
+from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES
+from ingest.parse.dispatch import parse_document, parse_tools
 
 from .conftest import copy_tools, write_pdf
 
@@ -207,7 +207,7 @@ def test_filter_values_and_chat_history(examples: int) -> None:
 @pytest.fixture(scope="module")
 def small_assistant(tmp_path_factory, embedder):  # type: ignore[no-untyped-def]
     from assistant.service import Assistant
-    from ingest.settings import Settings
+    from ingest.core.settings import Settings
 
     root = tmp_path_factory.mktemp("fuzz-kb")
     kb = copy_tools(root / "kb", ["efas", "dwd-hitzewarnsystem", "ufz-duerremonitor"])

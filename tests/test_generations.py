@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from ingest.errors import StoreUnavailable
-from ingest.generations import collection_names, drop_generation, set_live
-from ingest.settings import Settings
-from ingest.store import Store, connect
+from ingest.core.errors import StoreUnavailable
+from ingest.core.settings import Settings
+from ingest.index.generations import collection_names, drop_generation, set_live
+from ingest.index.store import Store, connect
 
 from .chroma_server import ChromaServer
-from .test_end_to_end import make_kb
+from .helpers import make_kb
 
 TIMEOUT = 2.0
 

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from assistant.heap import long_lived
+from assistant.retrieval.long_lived import long_lived
 
 
 def test_long_lived_objects_are_frozen_and_the_collector_comes_back() -> None:

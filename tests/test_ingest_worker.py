@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from ingest.settings import Settings
-from ingest.worker import ingest_in_worker
+from ingest.core.settings import Settings
+from ingest.pipeline.worker import ingest_in_worker
 
 from .app_server import running_app, small_corpus
+
+pytestmark = pytest.mark.integration
 
 REALDOCS = Path("/work/shared/realdocs")
 # A real 98-page report: about 40 s and 2.9 GB of address space to ingest on this machine

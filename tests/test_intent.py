@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from assistant.expand import expand
-from assistant.intent import infer
+from assistant.query.expand import expand
+from assistant.query.intent import infer
 
 
 def test_stated_conditions_become_filters() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import chunk_cache
-from ingest.lexical import LexicalIndex
-from ingest.lexical_cache import CacheKey, load_or_build
-from ingest.records import Chunk
+from assistant.retrieval import chunk_cache
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical_cache import CacheKey, load_or_build
+from ingest.core.records import Chunk
 
 QUERIES = ["Hitzeaktionsplan for heat waves", "flood barriers along the river",
            "green roofs cool the city", "Starkregen Gefahrenkarte", "nothing matches zzz"]
@@ -141,7 +141,7 @@ def test_a_restarted_assistant_takes_the_index_from_the_cache_and_answers_the_sa
     from assistant.service import Assistant
 
     from .conftest import write_pdf
-    from .test_end_to_end import make_kb
+    from .helpers import make_kb
 
     kb = make_kb(tmp_path)
     first = Assistant(settings, embedder=embedder)

@@ -17,17 +17,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.conversation import Turn, standalone_query
-from assistant.evidence import highlight, query_stems
-from assistant.expand import expand
-from assistant.intent import infer
-from ingest.chunk import ChunkingParams, chunk_document
-from ingest.errors import FileProblem
-from ingest.mentions import MentionFinder
-from ingest.parse import parse_document, parse_tools
-from ingest.text import detect_language, split_sentences
+from assistant.answer.evidence import highlight, query_stems
+from assistant.query.conversation import Turn, standalone_query
+from assistant.query.expand import expand
+from assistant.query.intent import infer
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document
+from ingest.core.errors import FileProblem
+from ingest.core.language import detect_language, split_sentences
+from ingest.parse.dispatch import parse_document, parse_tools
+from ingest.parse.html import read_html  # noqa: F401  (imported before the fork: the
+# reader is loaded at its first file, and loading trafilatura is not parse time)
 
 from .conftest import CORPUS
+
+pytestmark = pytest.mark.integration
 
 SECONDS_PER_MB = 2.0  # measured: at most 0.6 s/MB here (benchmarks/parse_linear.py)
 SECONDS_CONSTANT = 0.5

@@ -1,5 +1,5 @@
 """Only http(s) URLs from tool records become links; every other text, however it is dressed
-up as a link or markup, is shown as text (assistant/present.py and the Tool schema)."""
+up as a link or markup, is shown as text (assistant/web/present.py and the Tool schema)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from assistant.answer import Answer
-from assistant.present import escape_markdown, passages_html, safe_link, tools_html
-from assistant.rank import RankedTool
-from ingest.errors import FileProblem
-from ingest.readers.tools import read_tools
-from ingest.records import Chunk, Hit, Tool
+from assistant.answer.compose import Answer
+from assistant.retrieval.tool_ranking import RankedTool
+from assistant.web.present import escape_markdown, passages_html, safe_link, tools_html
+from ingest.core.errors import FileProblem
+from ingest.core.records import Chunk, Hit, Tool
+from ingest.parse.tool_files import read_tools
 
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 NOT_LINKS = [

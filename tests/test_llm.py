@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import Answer, compose
-from assistant.llm import NOTES, ProseWriter, check_prose, endpoint
-from assistant.present import answer_markdown
-from ingest.records import Chunk, Hit
-from ingest.settings import Settings
+from assistant.answer.compose import Answer, compose
+from assistant.answer.llm import NOTES, ProseWriter, check_prose, endpoint
+from assistant.web.present import answer_markdown
+from ingest.core.records import Chunk, Hit
+from ingest.core.settings import Settings
 
 from .conftest import copy_tools, write_pdf
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from ingest.progress import ProgressEvent
-from ingest.records import Page
+from ingest.core.progress import ProgressEvent
+from ingest.core.records import Page
+
+pytestmark = pytest.mark.integration
 
 PAGES = 300
 

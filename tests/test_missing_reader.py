@@ -16,9 +16,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from .app_server import free_port
 from .conftest import ROOT, copy_tools, write_pdf
-from .test_readers import write_docx
+from .helpers import write_docx
+
+pytestmark = pytest.mark.integration
 
 BLOCKER = '''
 import sys

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import configure_offline
+from ingest.core.settings import configure_offline
 
+from .app_server import free_port as _free_port
 from .beir_files import CORPUS, write_dataset
 from .conftest import copy_tools, write_pdf
-from .test_app import _free_port, app_module  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.integration
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "", None}
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import FileProblem
-from ingest.parse import parse_document, parse_tools
+from ingest.core.errors import FileProblem
+from ingest.parse.dispatch import parse_document, parse_tools
 
 from .conftest import CORPUS
 

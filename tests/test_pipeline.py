@@ -111,7 +111,7 @@ def test_the_same_file_is_the_same_source_from_any_directory(settings, embedder,
 
 def test_an_index_with_relative_paths_migrates(embedder, tmp_path: Path, monkeypatch) -> None:
     """Indexes built before stored the path as given, relative to the ingest's directory."""
-    from ingest.settings import Settings
+    from ingest.core.settings import Settings
 
     folder = _kb(tmp_path)
     settings = Settings.from_env(environ={}, data_dir=tmp_path / "x" / "data",

@@ -4,38 +4,16 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer import Answer
-from assistant.evidence import highlight, query_stems
-from assistant.filters import Filters
-from assistant.labels import TEXTS, chip_label
-from assistant.present import passages_html, tools_html
-from assistant.rank import RankedTool
-from ingest.parse import parse_tools
-from ingest.records import Chunk, Hit
+from assistant.answer.compose import Answer
+from assistant.answer.evidence import highlight, query_stems
+from assistant.answer.labels import TEXTS, chip_label
+from assistant.query.filters import Filters
+from assistant.retrieval.tool_ranking import RankedTool
+from assistant.web.present import passages_html, tools_html
 
-from .conftest import CORPUS
-
-
-def tool(tool_id: str):
-    return parse_tools(CORPUS / "tools" / f"{tool_id}.yaml")[0]
-
-
-def hit(text: str, page: int = 2, doc_id: str = "hitze-leitfaden",
-        title: str = "Hitze-Leitfaden") -> Hit:
-    chunk = Chunk(chunk_id=f"{doc_id}#p{page}#c0", kind="passage", source_id=f"doc:{doc_id}",
-                  doc_id=doc_id, title=title, text=text, page_start=page, page_end=page,
-                  tool_ids=("dwd-hitzewarnsystem",))
-    return Hit(chunk=chunk, score=1.0)
-
-
-PASSAGE = hit("Hitzewarnungen des DWD warnen Pflegeheime <script>alert(1)</script> vor Hitze.")
-
-
-def answer(language: str = "de", search_query: str = "", chips: tuple[str, ...] = ()) -> Answer:
-    ranked = RankedTool(tool("dwd-hitzewarnsystem"), 1.0, ("hazard: heat",), (PASSAGE,))
-    return Answer(query="Wo bekommen wir Hitzewarnungen für Pflegeheime?", text="x",
-                  tools=(ranked,), passages=(PASSAGE,), language=language,
-                  search_query=search_query, chips=chips)
+from .helpers import PASSAGE
+from .helpers import sample_answer as answer
+from .helpers import shipped_tool as tool
 
 
 def test_highlight_escapes_first_then_marks_stems_and_translations() -> None:
@@ -95,8 +73,8 @@ def test_filters_chosen_in_the_ui_count_as_asked() -> None:
 
 
 def test_cards_and_export_show_peer_experiences() -> None:
-    from assistant.export import to_markdown
-    from ingest.records import Experience
+    from assistant.web.export import to_markdown
+    from ingest.core.records import Experience
 
     city = Experience(city="Mannheim", what="<b>heat action plan</b>", source="https://x.test")
     with_experience = tool("dwd-hitzewarnsystem").model_copy(update={"experiences": [city]})

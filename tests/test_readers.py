@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunk import ChunkingParams, chunk_document
-from ingest.errors import FileProblem
-from ingest.mentions import MentionFinder
-from ingest.parse import parse_document, parse_tools
-from ingest.readers.tables import find_tables, with_tables
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document
+from ingest.core.errors import FileProblem
+from ingest.parse.dispatch import parse_document, parse_tools
+from ingest.parse.tables import find_tables, with_tables
 
 from .conftest import CORPUS
+from .helpers import write_docx
 
 DATA = Path(__file__).parent / "data"
 PARAMS = ChunkingParams(1000, 150)
@@ -49,27 +50,6 @@ def test_html_headings_become_sections_and_tables_stay_whole() -> None:
     assert table.section == "Warnstufen und Reaktionen"
     assert "| Stufe 2 | Extreme Wärmebelastung |" in table.text
     assert {c.section for c in chunks} >= {"Kühle Orte", "Hitzeaktionsplan der Stadt Musterstadt"}
-
-
-def write_docx(path: Path, keywords: str = "") -> Path:
-    import docx
-    from docx.enum.text import WD_BREAK
-
-    document = docx.Document()
-    document.core_properties.title = "Starkregen-Vorsorge"
-    document.core_properties.keywords = keywords
-    document.add_heading("Einleitung", level=1)
-    document.add_paragraph("Starkregen trifft jede Gemeinde. Diese Hinweise helfen bei der "
-                           "Vorsorge für Keller und Tiefgaragen.")
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    document.add_heading("Maßnahmen", level=2)
-    table = document.add_table(rows=3, cols=2)
-    for row, cells in zip(table.rows, [("Ort", "Maßnahme"), ("Keller", "Rückstauklappe"),
-                                       ("Tiefgarage", "Schwelle an der Einfahrt")], strict=True):
-        row.cells[0].text, row.cells[1].text = cells
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
 
 
 def test_docx_headings_tables_page_breaks_and_keywords(tmp_path: Path) -> None:

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from assistant.service import Assistant, open_store
-from ingest.embed import Embedder, resolve_model
-from ingest.errors import IndexMismatch
-from ingest.generations import live_generation
-from ingest.progress import ProgressEvent
-from ingest.reindex import reindex
-from ingest.store import connect
+from ingest.core.errors import IndexMismatch
+from ingest.core.progress import ProgressEvent
+from ingest.embed.sentence_transformer import Embedder, resolve_model
+from ingest.index.generations import live_generation
+from ingest.index.store import connect
+from ingest.pipeline.reindex import reindex
 
 from .conftest import copy_tools, write_pdf
 

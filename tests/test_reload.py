@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import retrieve
+from assistant.retrieval import hybrid as retrieve
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 from .conftest import write_pdf
-from .test_end_to_end import make_kb
-from .test_server_mode import NEW_PAGES, NEW_QUESTION
+from .helpers import NEW_PAGES, NEW_QUESTION, make_kb
 
 
 def _documents(assistant: Assistant) -> set[str]:

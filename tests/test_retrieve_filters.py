@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import retrieve
-from assistant.filters import Filters
+from assistant.query.filters import Filters
+from assistant.retrieval import hybrid as retrieve
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
-from .test_end_to_end import make_kb
+from .helpers import make_kb
 
 FILTERS = [Filters.of(costs=["free"]), Filters.of(languages=["en"]), Filters.of(kinds=["guide"]),
            Filters.of(hazards=["heat"], costs=["free"]), Filters.of(scales=["city"])]

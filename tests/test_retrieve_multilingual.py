@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 from .conftest import copy_tools
 

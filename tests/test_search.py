@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search import Options, analyse
-from ingest.text import detect_language
+from assistant.query.analysis import analyse
+from ingest.core.language import detect_language
 
 KEYWORDS = "hochwasser vorhersage europa"  # no function words, no umlauts
 
@@ -15,7 +15,7 @@ def test_keyword_questions_are_analysed_by_the_glossary() -> None:
     analysis = analyse(KEYWORDS)
     assert analysis.language == "de"
     assert analysis.expansion is not None and analysis.expansion.translations
-    assert analyse(KEYWORDS, Options(expansion=False)).language == "en"
+    assert analyse(KEYWORDS, expansion=False).language == "en"
 
 
 def test_chips_the_user_removed_stay_removed() -> None:

@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import answer_json
+from assistant.cli.main import answer_json
 from assistant.service import Assistant
-from ingest.errors import StoreUnavailable
-from ingest.settings import Settings
+from ingest.core.errors import StoreUnavailable
+from ingest.core.settings import Settings
 
-from .app_server import load_app
 from .chroma_server import ChromaServer
-from .test_crash import make_corpus
-from .test_end_to_end import make_kb
+from .helpers import CLOUDBURST_QUESTION as QUESTION
+from .helpers import faults_app as _app
+from .helpers import make_corpus, make_kb
 
-QUESTION = "map of where water collects after a cloudburst"
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
@@ -42,10 +42,6 @@ def _until(condition, seconds: float, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
-
-
-def _app(assistant: Assistant):
-    return load_app("toolbox_app_faults").build_app(assistant)
 
 
 def test_server_killed_mid_question_gives_a_message_then_recovers(server, tmp_path: Path,

@@ -21,16 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import answer_json
+from assistant.cli.main import answer_json
 from assistant.service import Assistant
-from ingest.errors import IngestInterrupted, StoreUnavailable
-from ingest.settings import Settings
-from ingest.store import Store
+from ingest.core.errors import IngestInterrupted, StoreUnavailable
+from ingest.core.settings import Settings
+from ingest.index.store import Store
 
 from .chroma_server import ChromaServer
-from .test_crash import make_corpus
-from .test_end_to_end import make_kb
-from .test_server_faults import QUESTION, _app
+from .helpers import CLOUDBURST_QUESTION as QUESTION
+from .helpers import faults_app as _app
+from .helpers import make_corpus, make_kb
+
+pytestmark = pytest.mark.integration
 
 TIMEOUT = 2.0
 BOUND = 10.0  # seconds from the freeze to the message: the timeout, and at most a few of them
@@ -125,7 +127,7 @@ def test_ingest_during_a_freeze_names_unfinished_files_and_next_run_completes(
         server, tmp_path: Path, embedder) -> None:
     folder = make_corpus(tmp_path)
     assistant = Assistant(_settings(server, tmp_path / "data"), embedder=embedder)
-    writer_log = logging.getLogger("ingest.writer")
+    writer_log = logging.getLogger("ingest.pipeline.writer")
     freeze, level = _FreezeAt(server, "writing 6 sources"), writer_log.level
     writer_log.addHandler(freeze)
     writer_log.setLevel(logging.INFO)

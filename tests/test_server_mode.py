@@ -15,20 +15,17 @@ from typing import Any
 import pytest
 
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.core.settings import Settings
 
 from .conftest import ROOT, write_pdf
-from .test_end_to_end import make_kb
+from .helpers import NEW_PAGES, NEW_QUESTION, make_kb
+
+pytestmark = pytest.mark.integration
 
 QUESTIONS = ["Where should we put public drinking fountains?",
              "map of where water collects after a cloudburst",
              "Wo gibt es Hitzewarnungen für unsere Stadt?",
              "drought monitoring for street trees"]
-NEW_PAGES = ["Hail. Hail nets over the allotment gardens of Kleinstadt protect fruit trees and "
-             "greenhouses; the hail net lending pool of the allotment association lends them.",
-             "Costs. A hail net lending pool costs the association little and is run by "
-             "volunteers."]
-NEW_QUESTION = "Who lends hail nets for allotment gardens?"
 
 
 class Instance:

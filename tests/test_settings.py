@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import SETTINGS, Settings
+from ingest.core.settings import SETTINGS, Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -60,8 +60,8 @@ def test_ui_language_is_english_or_german() -> None:
 
 
 def test_a_bad_setting_is_our_own_error_and_bad_usage_on_the_command_line(capsys) -> None:
-    from assistant.cli import main
-    from ingest.errors import ConfigError, ToolboxError
+    from assistant.cli.main import main
+    from ingest.core.errors import ConfigError, ToolboxError
 
     with pytest.raises(ConfigError) as raised:
         Settings.from_env(environ={"TOOLBOX_PORT": "eighty"})

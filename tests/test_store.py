@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from ingest.errors import IndexMismatch
-from ingest.records import Chunk
-from ingest.settings import Settings
-from ingest.store import IndexSpec, SourceRecord, Store
+from ingest.core.errors import IndexMismatch
+from ingest.core.records import Chunk
+from ingest.core.settings import Settings
+from ingest.index.store import IndexSpec, SourceRecord, Store
 
 from .conftest import BACKENDS, on_backend
 
@@ -68,7 +68,7 @@ def test_half_written_source_is_invisible(settings) -> None:
 def test_searches_are_wide_enough_to_be_exact_and_repeatable(settings) -> None:
     """ef_search at chromadb's default (100, our k) ranked the same index differently from one
     load to the next; an index built with it is raised to SEARCH_EF when opened."""
-    from ingest.hnsw import SEARCH_EF
+    from ingest.index.hnsw import SEARCH_EF
 
     spec = IndexSpec("m", 4, 1000, 150)
     store = Store.open(settings, spec)

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from ingest.errors import IndexMismatch
-from ingest.generations import drop_all, multilingual_name
-from ingest.records import Chunk
-from ingest.store import IndexSpec, SourceRecord, Store, connect
+from ingest.core.errors import IndexMismatch
+from ingest.core.records import Chunk
+from ingest.index.generations import drop_all, multilingual_name
+from ingest.index.store import IndexSpec, SourceRecord, Store, connect
 
 SPEC = IndexSpec("m", 4, 1000, 150, multilingual_model="use-m", multilingual_dim=3)
 

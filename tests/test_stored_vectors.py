@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.retrieve import _tool_vectors
-from ingest.chunk import embedding_text
-from ingest.errors import StoreUnavailable
-from ingest.records import Chunk
-from ingest.settings import Settings
-from ingest.store import IndexSpec, SourceRecord, Store, index_spec
-from ingest.writer import Writer
+from assistant.retrieval.hybrid import _tool_vectors
+from ingest.chunk.split import embedding_text
+from ingest.core.errors import StoreUnavailable
+from ingest.core.records import Chunk
+from ingest.core.settings import Settings
+from ingest.index.store import IndexSpec, SourceRecord, Store, index_spec
+from ingest.pipeline.writer import Writer
 
 from .chroma_server import ChromaServer
 
@@ -54,9 +54,9 @@ def test_vectors_lost_on_disk_are_none_with_one_warning(settings: Settings, capl
     broken = Store.open(settings, SPEC)
     with pytest.raises(Exception):  # noqa: B017 - chromadb's InternalError, whatever its words
         broken.embeddings(ids[:5])
-    with caplog.at_level(logging.WARNING, logger="ingest.store"):
+    with caplog.at_level(logging.WARNING, logger="ingest.index.store"):
         assert broken.stored_vectors(ids[:5]) is None
-    (warning,) = [r for r in caplog.records if r.name == "ingest.store"]
+    (warning,) = [r for r in caplog.records if r.name == "ingest.index.store"]
     assert "dense vectors of 5 chunks unreadable" in warning.getMessage()
     broken.close()
 
@@ -68,6 +68,7 @@ def test_a_chunk_the_store_does_not_hold_is_none(settings: Settings) -> None:
     assert store.stored_vectors([]) is not None  # nothing asked, nothing missing
 
 
+@pytest.mark.integration
 def test_a_server_that_does_not_answer_is_not_unreadable_vectors(tmp_path: Path,
                                                                settings: Settings) -> None:
     server = ChromaServer(tmp_path / "chroma").start()

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from assistant.labels import UI
-from ingest.settings import Settings
+from assistant.answer.labels import UI
+from ingest.core.settings import Settings
 
 from .app_server import load_app, small_corpus
 
@@ -27,8 +27,8 @@ def test_both_languages_have_every_fixed_text() -> None:
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory, embedder):
     """The app built twice over one real index: German fixed texts, then the default."""
-    from assistant.editor import EditorGate
     from assistant.service import Assistant
+    from assistant.web.editor import EditorGate
 
     module = load_app("toolbox_app_ui")
     root = tmp_path_factory.mktemp("ui")
@@ -77,7 +77,7 @@ def test_german_setting_shows_the_fixed_texts_in_german(apps) -> None:
 
 
 def test_german_setting_handlers_answer_in_german(apps) -> None:
-    from ingest.records import HAZARDS, PHASES
+    from ingest.core.records import HAZARDS, PHASES
 
     blocks = apps["de"]
     assert blocks.vote_tool(None, {}, 1) == UI["de"]["ask_first"]

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.editor import ingest_uploads
 from assistant.service import Assistant
-from ingest.errors import FileProblem
-from ingest.parse import parse_document
-from ingest.uploads import check_upload, safe_name
+from assistant.web.editor import ingest_uploads
+from ingest.core.errors import FileProblem
+from ingest.parse.dispatch import parse_document
+from ingest.parse.uploads import check_upload, safe_name
 
 from .conftest import write_pdf
-from .test_app import app_module  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.integration
 
 GOOD_MD = b"# Heat note\nShade and water in hot summers help older people.\n"
 
@@ -207,7 +208,7 @@ def test_the_app_refuses_an_upload_over_the_size_limit_over_http(app_module, set
 
     import httpx
 
-    from .test_app import _free_port
+    from .app_server import free_port as _free_port
 
     small = dataclasses.replace(settings, max_file_mb=1)
     blocks = app_module.build_app(Assistant(small, embedder=embedder))
@@ -242,9 +243,9 @@ def test_anonymous_uploads_are_capped_per_request_and_in_all_and_cleaned_up(
     import httpx
     from starlette.middleware import Middleware
 
-    from assistant.upload_space import UploadSpace
+    from assistant.web.upload_space import UploadSpace
 
-    from .test_app import _free_port
+    from .app_server import free_port as _free_port
 
     small = dataclasses.replace(settings, max_file_mb=1, upload_space_mb=1)
     blocks = app_module.build_app(Assistant(small, embedder=embedder))

@@ -1,0 +1,142 @@
+"""Why a tool fits and which words of a passage matched: the evidence shown with each tool (pure).
+
+Matching works on the same stems as the lexical index (English and German), on the question as
+searched plus its glossary translations, so 'Hitzewarnungen' in a question marks 'heat warning'
+in an English passage too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answer.labels import texts, value_label
+from assistant.query.expand import expand
+from assistant.query.filters import Filters
+from assistant.retrieval.tool_ranking import RankedTool, tool_stems
+from ingest.core.language import analyze, words
+
+__all__ = ["MAX_TERMS", "MAX_NAMED_IN", "Why", "query_stems", "highlight", "highlighter",
+           "Highlighter", "why", "why_text", "chip_filters"]
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
+_ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
+MAX_TERMS = 6
+MAX_NAMED_IN = 2
+
+
+@dataclass(frozen=True)
+class Why:
+    """What a tool matched: the user's words, the hazards and phases asked, guides naming it."""
+
+    terms: tuple[str, ...]
+    hazards: tuple[str, ...]
+    phases: tuple[str, ...]
+    named_in: tuple[tuple[str, int], ...]  # (document title, page)
+
+
+def query_stems(query: str) -> frozenset[str]:
+    """Stems of the query's words and of their glossary translations."""
+    return frozenset(analyze(" ".join((query, *expand(query).translations))))
+
+
+@lru_cache(maxsize=8192)
+def _stems(word: str) -> frozenset[str]:
+    return frozenset(analyze(word))
+
+
+def highlight(text: str, stems: frozenset[str]) -> str:
+    """`text` as HTML with the words whose stems are in `stems` wrapped in <mark>.
+
+    The text is escaped before any markup is added, so nothing from it can open a tag; in the
+    escaped text an entity such as &amp; is not a word, so a query term never matches inside it.
+    """
+    return highlighter(stems).mark(text)
+
+
+@lru_cache(maxsize=64)
+def highlighter(stems: frozenset[str]) -> Highlighter:
+    """The Highlighter for one question's stems, shared by its tool cards and its sources."""
+    return Highlighter(stems)
+
+
+class Highlighter:
+    """Marks the words of passages whose stems are in `stems`, for many passages of one answer.
+
+    Whether a word is marked depends on the word alone, so each distinct word is stemmed once
+    per question, and a passage shown twice (on a card and among the sources) is marked once.
+    An answer highlights about 28 passages of ~570 characters, 21 of them distinct, with about
+    760 distinct words. A regex of the marked words per passage was tried: compiling it cost
+    more than the per-word callback it saved (py-spy, 16 users at 100k chunks).
+    Safe to share between threads: a word is added to the hits before it counts as known.
+    """
+
+    def __init__(self, stems: frozenset[str]) -> None:
+        self.stems = stems
+        self._known: set[str] = set()
+        self._hits: set[str] = set()
+        self._marked: dict[str, str] = {}
+
+    def mark(self, text: str) -> str:
+        done = self._marked.get(text)
+        if done is not None:
+            return done
+        words = set(_WORD.findall(text))
+        for word in words - self._known:
+            if not self.stems.isdisjoint(_stems(word)):
+                self._hits.add(word)
+            self._known.add(word)
+        escaped = html.escape(text)
+        if not words.isdisjoint(self._hits):
+            hits = self._hits
+            escaped = _ESCAPED_TOKEN.sub(
+                lambda m: f"<mark>{m.group()}</mark>" if m.group() in hits else m.group(), escaped)
+        if len(self._marked) < 256:
+            self._marked[text] = escaped
+        return escaped
+
+
+def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
+    """The evidence for one ranked tool; `asked` holds the hazards and phases the user chose or
+    the question implied (the UI filters merged with the answer's chips)."""
+    tool = ranked.tool
+    stems = tool_stems(tool)
+    translations = expand(query).translations
+    terms: dict[str, None] = {}
+    for word in words(" ".join((query, *translations))):
+        if "-" not in word and _stems(word) & stems:  # a compound's parts follow it
+            terms.setdefault(word, None)
+    named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
+    return Why(terms=tuple(terms)[:MAX_TERMS],
+               hazards=tuple(h for h in tool.hazards if h in asked.hazards),
+               phases=tuple(p for p in tool.phases if p in asked.phases),
+               named_in=tuple(named)[:MAX_NAMED_IN])
+
+
+def why_text(evidence: Why, language: str) -> str:
+    """The evidence as one line of plain text in the question's language (escape to show)."""
+    t = texts(language)
+    parts = []
+    if evidence.terms:
+        parts.append(f"{t['need']}: {', '.join(evidence.terms)}")
+    for key, values in (("hazards", evidence.hazards), ("phases", evidence.phases)):
+        if values:
+            parts.append(f"{t[key]}: {', '.join(value_label(v, language) for v in values)}")
+    parts += [f"{t['named_in']} „{title}“, {t['page']} {page}" if language == "de" else
+              f"{t['named_in']} “{title}”, {t['page']} {page}" for title, page in evidence.named_in]
+    return "; ".join(parts) or t["similar"]
+
+
+def chip_filters(chips: tuple[str, ...]) -> Filters:
+    """Chips (`field:value`) as Filters, for the hazards and phases a question implied."""
+    values: dict[str, list[str]] = {}
+    for chip in chips:
+        name, _, value = chip.partition(":")
+        values.setdefault(name, []).append(value)
+    return Filters(hazards=tuple(values.get("hazards", ())),
+                   phases=tuple(values.get("phases", ())), scales=tuple(values.get("scales", ())),
+                   languages=tuple(values.get("languages", ())),
+                   kinds=tuple(values.get("kinds", ())), costs=tuple(values.get("costs", ())))

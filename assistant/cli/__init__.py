@@ -1,0 +1,1 @@
+"""The command line `toolbox-assistant`: ask, evaluate, serve, and the editors' commands."""

@@ -1,0 +1,1 @@
+"""Evaluation: BEIR datasets, named retrievers, metrics, reports, follow-ups, feedback."""

@@ -1,0 +1,1 @@
+"""A question -> its analysis: standalone query, language, translations, intent, filters."""

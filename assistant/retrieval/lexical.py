@@ -1,0 +1,97 @@
+"""The lexical index: BM25 (bm25s) over English and German stems, derived from the store.
+
+It is never the only copy of anything: it is built from the chunks Chroma holds, and rebuilt
+when the store's revision changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from ingest.chunk.split import embedding_text
+from ingest.core.language import analyze
+from ingest.core.records import Chunk
+
+__all__ = ["LexicalIndex"]
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of chunks; positions in `chunks` are the index's document ids."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        self._bm25: bm25s.BM25 | None = None
+        if chunks:
+            # Token ids straight away: at 100k chunks the lists of stem strings (one new str per
+            # token) were the largest thing in memory while indexing (peak RSS 1.8 GB).
+            vocabulary: dict[str, int] = {}
+            ids = [[vocabulary.setdefault(t, len(vocabulary))
+                    for t in analyze(embedding_text(c)) or ["\u2205"]] for c in chunks]
+            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            self._bm25.index((ids, vocabulary), show_progress=False)
+            del ids
+        self._vocabulary = set(self._bm25.vocab_dict) if self._bm25 is not None else set()
+
+    def save(self, directory: Path) -> None:
+        """Write the BM25 matrices and vocabulary into an existing, empty directory."""
+        if self._bm25 is not None:
+            self._bm25.save(directory, show_progress=False)
+
+    @classmethod
+    def load(cls, chunks: list[Chunk], directory: Path) -> LexicalIndex:
+        """The index `save` wrote for exactly these chunks, its matrices memory-mapped.
+
+        Memory-mapped, the score matrix stays in the page cache, shared and evictable, instead
+        of counting against the serving process. Raises ValueError when the files do not
+        describe `len(chunks)` documents; the caller checks that the chunks are the same ones.
+        """
+        index = cls.__new__(cls)
+        index.chunks = chunks
+        index._bm25 = None
+        if chunks:
+            bm25 = bm25s.BM25.load(directory, mmap=True, show_progress=False)
+            matrix = bm25.scores
+            if (matrix.get("num_docs") != len(chunks)
+                    or len(matrix["indptr"]) > len(bm25.vocab_dict) + 1
+                    or len(matrix["data"]) != len(matrix["indices"])
+                    or int(matrix["indptr"][-1]) != len(matrix["data"])):
+                raise ValueError(f"{directory}: BM25 files do not match {len(chunks)} chunks")
+            index._bm25 = bm25
+        index._vocabulary = set(index._bm25.vocab_dict) if index._bm25 is not None else set()
+        return index
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros where no term matches)."""
+        terms = [t for t in analyze(query) if t in self._vocabulary]
+        if self._bm25 is None or not terms:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (position, score) with a positive score, best first, within the mask."""
+        return self.top(self.scores(query), k, mask)
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None
+            ) -> list[tuple[int, float]]:
+        """Top-k (position, score) of a score vector, positive scores only, within the mask."""
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size == 0:
+            return []
+        if candidates.size > k:
+            top = np.argpartition(-scores[candidates], k - 1)[:k]
+            candidates = candidates[top]
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [(int(i), float(scores[i])) for i in order]

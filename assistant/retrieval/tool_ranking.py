@@ -1,0 +1,117 @@
+"""Retrieval -> ranked tools, each with the reasons it fits and the passages that vouch for it.
+
+Pure. A tool's rank fuses (reciprocal rank) how well its own description matches, per signal,
+with how early a guide passage that names it was found: a guide that recommends a tool for the
+situation asked about is evidence too, and it carries the question across languages when the
+guide is written in the question's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.query.filters import Filters
+from assistant.query.hazard_words import hazards_in, phases_in
+from assistant.retrieval.fusion import TOOL_RRF_K, fuse, fusion_weights
+from ingest.core.language import analyze, words
+from ingest.core.records import Hit, Retrieval, Tool
+
+__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "RankedTool", "rank_tools", "tool_stems"]
+
+FACET_WEIGHT = 0.5
+MAX_PASSAGES_PER_TOOL = 3
+
+
+@dataclass(frozen=True)
+class RankedTool:
+    tool: Tool
+    score: float
+    reasons: tuple[str, ...]
+    passages: tuple[Hit, ...] = field(default_factory=tuple)
+
+
+def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filters: Filters,
+               top_k: int, facets: Filters = Filters()) -> list[RankedTool]:
+    """The top_k tools for the query, best first, restricted to tools the filters accept.
+
+    `facets` (hazards, phases, kinds, scales the question speaks of) lift matching tools by
+    FACET_WEIGHT per matching facet, in the units of one first rank.
+    """
+    evidence: dict[str, list[Hit]] = {}
+    passage_rank: dict[str, int] = {}
+    for rank, hit in enumerate(retrieval.hits, start=1):
+        if hit.chunk.kind == "passage":
+            for tool_id in hit.chunk.tool_ids:
+                evidence.setdefault(tool_id, []).append(hit)
+                passage_rank.setdefault(tool_id, rank)
+    weights = fusion_weights(retrieval.language)
+    scores, _ = fuse(retrieval.tool_rankings, weights, TOOL_RRF_K)
+    # A passage counts at its rank among all chunks, tool descriptions included: in a small
+    # knowledge base every passage is "found", but only a good one outranks the descriptions.
+    for tool_id, rank in passage_rank.items():
+        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (
+            TOOL_RRF_K + rank)
+    if facets:
+        for tool_id in scores:
+            if tool_id in tools:
+                scores[tool_id] += FACET_WEIGHT * _facet_matches(tools[tool_id], facets) / (
+                    TOOL_RRF_K + 1)
+    eligible = [t for t in scores if t in tools and filters.accepts_tool(tools[t])]
+    eligible.sort(key=lambda t: (-scores[t], t))
+    asked_hazards = set(filters.hazards) | set(hazards_in(query))
+    asked_phases = set(filters.phases) | set(phases_in(query))
+    query_words = _content_words(query)
+    return [
+        RankedTool(
+            tool=tools[t], score=scores[t],
+            reasons=_reasons(tools[t], asked_hazards, asked_phases, query_words,
+                             evidence.get(t, [])),
+            passages=tuple(evidence.get(t, [])[:MAX_PASSAGES_PER_TOOL]),
+        )
+        for t in eligible[:top_k]
+    ]
+
+
+def _facet_matches(tool: Tool, facets: Filters) -> int:
+    return sum(bool(set(wanted) & set(have)) for wanted, have in (
+        (facets.hazards, tool.hazards), (facets.phases, tool.phases),
+        (facets.kinds, (tool.kind,)), (facets.scales, tool.scale)))
+
+
+def _content_words(text: str) -> dict[str, str]:
+    """Stem -> the word as the user wrote it, for the words that carry meaning."""
+    out: dict[str, str] = {}
+    for word in words(text):
+        for stem in analyze(word):
+            out.setdefault(stem, word)
+    return out
+
+
+def tool_stems(tool: Tool) -> frozenset[str]:
+    """Stems of a tool's name, description and example (what reasons and evidence match)."""
+    return _stems_of(tool.name, tool.description, tool.example_use)
+
+
+@lru_cache(maxsize=4096)  # a tool's text is stemmed once, not on every question that shows it
+def _stems_of(name: str, description: str, example_use: str) -> frozenset[str]:
+    return frozenset(analyze(f"{name} {description} {example_use}"))
+
+
+def _reasons(tool: Tool, hazards: set[str], phases: set[str], query_words: dict[str, str],
+             evidence: list[Hit]) -> tuple[str, ...]:
+    reasons: list[str] = []
+    matched_hazards = [h for h in tool.hazards if h in hazards]
+    if matched_hazards:
+        reasons.append("hazard: " + ", ".join(h.replace("-", " ") for h in matched_hazards))
+    matched_phases = [p for p in tool.phases if p in phases]
+    if matched_phases:
+        reasons.append("phase: " + ", ".join(p.replace("-", " ") for p in matched_phases))
+    stems = tool_stems(tool)
+    terms = list(dict.fromkeys(w for s, w in query_words.items() if s in stems))
+    if terms:
+        reasons.append("matches: " + ", ".join(terms[:6]))
+    for hit in evidence[:2]:
+        reasons.append(f"named in “{hit.chunk.title}”, p. {hit.chunk.page_start}")
+    return tuple(reasons)

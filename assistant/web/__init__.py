@@ -1,0 +1,1 @@
+"""What the app shows and guards, without gradio: HTML, chips, browse, export, auth, editor."""

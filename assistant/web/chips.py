@@ -1,0 +1,103 @@
+"""The chat's filter chips: the user's filter choices and what the question implied, removable.
+
+A chip is `field:value` (as in intent.py). It comes from the UI's filter controls ("ui") or from
+the question ("question"). Removing a "ui" chip clears that filter; removing a "question" chip
+asks again without it (Assistant.ask's `removed_chips`). Removed chips stay listed, unselected,
+so the user can put them back. They stay removed through follow-ups and are forgotten when a
+new topic starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from assistant.answer.labels import chip_label
+from assistant.query.conversation import Turn, is_follow_up
+from assistant.query.filters import Filters
+from assistant.query.intent import Intent
+
+__all__ = ["FIELDS", "UI", "QUESTION", "ChipState", "filter_chips", "shown", "choices", "change",
+           "for_message", "filters_of", "filter_values", "conversation"]
+
+FIELDS = ("hazards", "phases", "scales", "languages", "kinds", "costs")
+UI = "ui"
+QUESTION = "question"
+
+
+@dataclass(frozen=True)
+class ChipState:
+    """Chips shown with the last answer, and the ones the user switched off (with origin)."""
+
+    active: tuple[str, ...] = ()
+    inferred: tuple[str, ...] = ()
+    removed: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def removed_from_question(self) -> tuple[str, ...]:
+        return tuple(chip for chip, origin in self.removed if origin == QUESTION)
+
+
+def filter_chips(filters: Filters) -> list[str]:
+    return Intent(filters=filters).chips()
+
+
+def shown(filters: Filters, inferred: Sequence[str], state: ChipState) -> ChipState:
+    """The chips after an answer: the UI filters, then what the question implied."""
+    active = list(dict.fromkeys([*filter_chips(filters), *inferred]))
+    removed = tuple((c, o) for c, o in state.removed if c not in active)
+    return ChipState(tuple(active), tuple(inferred), removed)
+
+
+def choices(state: ChipState, language: str) -> list[tuple[str, str]]:
+    """(label, chip) for every chip, active first, in the question's language."""
+    removed_inferred = {c for c, o in state.removed if o == QUESTION}
+    return [(chip_label(chip, language, chip in state.inferred or chip in removed_inferred), chip)
+            for chip in (*state.active, *(c for c, _ in state.removed))]
+
+
+def change(state: ChipState, selected: Sequence[str], filters: Filters
+           ) -> tuple[Filters, ChipState]:
+    """The filters and chip state after the user removed or put back chips."""
+    chosen = set(selected)
+    removed = dict(state.removed)
+    values = {name: list(getattr(filters, name)) for name in FIELDS}
+    for chip in state.active:
+        if chip in chosen:
+            continue
+        name, _, value = chip.partition(":")
+        if value in values.get(name, ()):
+            values[name].remove(value)
+        # A chip both chosen and implied goes entirely; put back, it returns as implied.
+        removed[chip] = QUESTION if chip in state.inferred else UI
+    for chip in list(removed):
+        if chip in chosen and removed.pop(chip) == UI:
+            name, _, value = chip.partition(":")
+            values.setdefault(name, []).append(value)
+    new_filters = replace(filters_of([values[name] for name in FIELDS]),
+                          include_superseded=filters.include_superseded)
+    return new_filters, ChipState(state.active, state.inferred, tuple(removed.items()))
+
+
+def for_message(state: ChipState, message: str, history: Sequence[Turn]) -> ChipState:
+    """A follow-up keeps the chips the user removed; a new topic starts with none removed."""
+    if history and is_follow_up(message):
+        return state
+    return ChipState(state.active, state.inferred, ())
+
+
+def filters_of(values: Sequence[Sequence[str]]) -> Filters:
+    """The UI's six filter controls' values, in FIELDS order, as Filters."""
+    hazards, phases, scales, languages, kinds, costs = values
+    return Filters.of(hazards=hazards, phases=phases, scales=scales, languages=languages,
+                      kinds=kinds, costs=costs)
+
+
+def filter_values(filters: Filters) -> tuple[list[str], ...]:
+    return tuple(list(getattr(filters, name)) for name in FIELDS)
+
+
+def conversation(turns: dict[int, dict[str, Any]]) -> list[Turn]:
+    """The earlier turns, from the app's per-answer records ("query" asked, "search" run)."""
+    return [Turn(t["query"], t["search"]) for _, t in sorted(turns.items())]

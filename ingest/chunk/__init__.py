@@ -1,0 +1,1 @@
+"""Chunk: pages and tools -> chunks with page spans, sections and the tools they name."""

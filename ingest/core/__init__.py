@@ -1,0 +1,1 @@
+"""What every stage shares: settings, the error family, the frozen records, language analysis."""

@@ -1,0 +1,160 @@
+"""The frozen records passed between stages, and the closed vocabularies they are checked on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationInfo, field_validator
+
+__all__ = ["HAZARDS", "PHASES", "SCALES", "KINDS", "COSTS", "LANGUAGES", "VOCABULARIES",
+           "ChunkKind", "Experience", "Tool", "Page", "Document", "Chunk", "Hit", "Retrieval"]
+
+HAZARDS = ("heat", "heavy-rain", "river-flooding", "coastal-flooding", "drought", "storm",
+           "wildfire", "general")
+PHASES = ("awareness", "risk-analysis", "goal-setting", "planning", "implementation",
+          "monitoring-evaluation", "participation")
+SCALES = ("building", "neighbourhood", "city", "region", "national", "eu")
+KINDS = ("guide", "data-portal", "network", "assessment-method", "software",
+         "case-study-collection", "checklist", "training", "participation-method", "standard",
+         "map-service", "funding-programme", "simulation-model")
+COSTS = ("free", "paid", "mixed")
+LANGUAGES = ("de", "en", "es", "fr", "ar", "zh", "ru", "it", "nl", "pl")
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "hazards": HAZARDS, "phases": PHASES, "scale": SCALES, "kind": KINDS, "cost": COSTS,
+    "languages": LANGUAGES,
+}
+
+ChunkKind = Literal["tool", "passage"]
+
+
+def _check_vocabulary(name: str, values: list[str]) -> list[str]:
+    allowed = VOCABULARIES[name]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {name} value {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    if not values:
+        raise ValueError(f"{name} must name at least one value")
+    return values
+
+
+class Experience(BaseModel):
+    """What a named city did with a tool, and where that is documented."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    city: str = Field(min_length=1)
+    what: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Tool(BaseModel):
+    """One tool of the toolbox, validated against the closed vocabularies above."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+    name: str = Field(min_length=1)
+    provider: str | None
+    url: HttpUrl | None
+    kind: str
+    hazards: list[str]
+    phases: list[str]
+    scale: list[str]
+    languages: list[str]
+    cost: str | None
+    description: str = Field(min_length=1)
+    example_use: str = Field(min_length=1)
+    source_note: str = Field(min_length=1)
+    experiences: list[Experience] = Field(default_factory=list)
+    # Other names documents use for the tool, beyond those derived from `name` (mentions.py).
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("hazards", "phases", "scale", "languages")
+    @classmethod
+    def _in_vocabulary(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _check_vocabulary(str(info.field_name), values)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return _check_vocabulary("kind", [value])[0]
+
+    @field_validator("cost")
+    @classmethod
+    def _known_cost(cls, value: str | None) -> str | None:
+        return value if value is None else _check_vocabulary("cost", [value])[0]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    text: str
+    headings: tuple[str, ...] = ()  # headings known to start on this page (from a PDF outline)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed report or guide: its pages and the tags its author gave it.
+
+    `pages` may be lazy (a PDF's are read one at a time as they are iterated). `supersedes` is
+    the id of the document this one replaces (an earlier edition), or empty.
+    """
+
+    doc_id: str
+    title: str
+    path: str
+    language: str
+    pages: Sequence[Page]
+    hazards: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    supersedes: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, indexed and cited.
+
+    `tool_ids` are the tools the chunk is about: the tool itself for a tool chunk, the tools a
+    passage mentions by name for a passage. `source_id` names the file-level unit the chunk
+    was made from, so a changed or removed file takes exactly its chunks with it.
+    """
+
+    chunk_id: str
+    kind: ChunkKind
+    source_id: str
+    doc_id: str
+    title: str
+    text: str
+    page_start: int
+    page_end: int
+    section: str = ""
+    language: str = ""
+    hazards: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    scale: tuple[str, ...] = ()
+    tool_kind: str = ""
+    cost: str = ""
+    tool_ids: tuple[str, ...] = ()
+    superseded: bool = False  # a later edition replaces this passage's document
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found for a query, with the fused score and the rank each signal gave it."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found: chunks best first, and tools best first per signal."""
+
+    hits: list[Hit]
+    tool_rankings: dict[str, list[str]] = field(default_factory=dict)
+    language: str = "en"  # of the question; the fusion weights depend on it
+    # the tool records of the snapshot these hits came from: ranking reads them from here, not
+    # from a snapshot that an ingest may have replaced meanwhile
+    tools: Mapping[str, Tool] = field(default_factory=dict)

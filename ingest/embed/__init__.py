@@ -1,0 +1,1 @@
+"""Embed: the text encoders (English MiniLM, multilingual USE) behind one protocol."""

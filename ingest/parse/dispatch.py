@@ -1,0 +1,62 @@
+"""Files -> records: documents into pages, tool files into validated tools, by file suffix.
+
+The readers live in `ingest/parse/`, one per format: PDF (pypdf, pages read lazily, tables
+kept whole), Markdown and text, HTML (main text only), Word .docx; tools as YAML, JSON, JSONL
+and CSV.
+
+The PDF, HTML and Word readers are imported when the first such file is read: a reader whose
+library cannot be imported (a broken or partial install) fails its own files, one line each
+naming the package, while every other format still ingests and the app still starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.core.errors import FileProblem
+from ingest.core.records import Document, Tool
+from ingest.parse.common import doc_id_for
+from ingest.parse.markdown import read_text_document
+from ingest.parse.tool_files import TOOL_SUFFIXES, read_tools, validate_tool
+
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"})
+
+# suffix -> (reader module, its function, the PyPI package the reader cannot do without)
+_LAZY_READERS = {
+    ".pdf": ("ingest.parse.pdf", "read_pdf", "pypdf"),
+    ".html": ("ingest.parse.html", "read_html", "trafilatura"),
+    ".htm": ("ingest.parse.html", "read_html", "trafilatura"),
+    ".docx": ("ingest.parse.docx", "read_docx", "python-docx"),
+}
+
+__all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document", "parse_tools",
+           "validate_tool"]
+
+
+def parse_document(path: Path) -> Document:
+    """Read a document into pages. Raises FileProblem naming the file and what is wrong."""
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown", ".txt"):
+        return read_text_document(path, markdown=suffix != ".txt")
+    if suffix in _LAZY_READERS:
+        return _reader(path, suffix)(path)
+    raise FileProblem(path, f"unsupported document type {suffix!r}")
+
+
+def _reader(path: Path, suffix: str) -> Callable[[Path], Document]:
+    module_name, function, package = _LAZY_READERS[suffix]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:  # importlib caches modules, not failures: each file says it
+        raise FileProblem(path, f"cannot read {suffix} files: the package {package} (or one it "
+                                f"needs) cannot be imported ({err}); reinstall with "
+                                "`make install`") from None
+    reader: Callable[[Path], Document] = getattr(module, function)
+    return reader
+
+
+def parse_tools(path: Path) -> list[Tool]:
+    """Read a tool file (YAML: one tool; JSON, JSONL, CSV: many). Raises FileProblem."""
+    return read_tools(path)

@@ -1,0 +1,1 @@
+"""The write pipeline: find files, parse, chunk, embed and write them; reindex; the worker."""

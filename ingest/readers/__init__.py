@@ -1,1 +1,0 @@
-"""One reader per file format; `ingest/parse.py` picks the reader by the file's suffix."""
