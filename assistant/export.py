@@ -18,7 +18,7 @@ from assistant.answer import Answer
 from assistant.documents import signed_in
 from assistant.evidence import chip_filters, why, why_text
 from assistant.filters import Filters
-from assistant.labels import texts, value_label
+from assistant.labels import texts, tool_name, value_label
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 MAX_QUOTE = 400
@@ -42,7 +42,8 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines += [t["no_tools"], ""]
     for rank, ranked in enumerate(answer.tools, start=1):
         tool = ranked.tool
-        name = f"[{_md(tool.name)}](<{tool.url}>)" if tool.url else _md(tool.name)
+        shown = _md(tool_name(tool, answer.language))
+        name = f"[{shown}](<{tool.url}>)" if tool.url else shown
         kind = value_label(tool.kind, answer.language)
         meta = " · ".join(_md(x) for x in (tool.provider or "", kind) if x)
         lines.append(f"{rank}. **{name}** ({meta})")

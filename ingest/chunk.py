@@ -50,7 +50,11 @@ def chunk_tool(tool: Tool, source_id: str) -> Chunk:
         + (f" Cost: {tool.cost}." if tool.cost else "")
     )
     provider = f" Provider: {tool.provider}." if tool.provider else ""
-    text = f"{tool.name}.{provider} {tool.description} Example: {tool.example_use} {tags}"
+    # The German texts ride along so German questions find a German tool in its own words.
+    german = " ".join(x for x in (tool.name_de, tool.description_de) if x)
+    german = f" {german}" if german else ""
+    text = (f"{tool.name}.{provider} {tool.description}{german} Example: {tool.example_use} "
+            f"{tags}")
     return Chunk(
         chunk_id=f"tool:{tool.id}",
         kind="tool",
