@@ -18,6 +18,7 @@ from assistant.export import to_markdown
 from assistant.labels import tool_description, tool_name
 from assistant.present import tool_list_html, tools_html
 from assistant.rank import RankedTool
+from ingest.chunk import chunk_tool, embedding_text
 from ingest.parse import parse_tools
 from ingest.records import Tool
 
@@ -154,3 +155,14 @@ def test_browse_search_finds_a_tool_by_its_german_text() -> None:
     # 'Betretungsverbote' occurs only in the German description of the forest fire index.
     found = browse.matching(TOOLS.values(), "Betretungsverbote")
     assert [t.id for t in found] == ["dwd-waldbrandgefahrenindex"]
+
+
+def test_the_german_texts_are_indexed_after_the_english_ones() -> None:
+    tool = TOOLS["dwd-waldbrandgefahrenindex"]
+    text = embedding_text(chunk_tool(tool, "tool:x"))
+    assert tool.description_de and tool.name_de
+    assert text.endswith(f"{tool.name_de} {tool.description_de}")
+    # the English part (and its tags) stays first, within the English embedder's input window
+    assert text.index("Hazards: wildfire") < text.index(tool.description_de)
+    english_only = TOOLS["efas"]
+    assert embedding_text(chunk_tool(english_only, "tool:y")).endswith("Languages: en.")
