@@ -15,7 +15,7 @@ def test_markdown_has_question_answer_tools_and_sources() -> None:
     assert md.startswith("# Frage\n\n> Wo bekommen wir Hitzewarnungen für Pflegeheime?")
     assert "_Gesucht nach: Hitzewarnungen Pflegeheime_" in md
     assert "## Antwort" in md and "## Empfohlene Werkzeuge" in md and "## Quellen" in md
-    assert "1. **[DWD heat warning system (hitzewarnungen.de, newsletter)]" in md
+    assert "1. **[Hitzewarnsystem des DWD (hitzewarnungen.de, Newsletter)]" in md  # name_de
     assert "](<https://www.hitzewarnungen.de/>)**" in md
     assert "Gefahren: Hitze" in md and "Hitze-Leitfaden, S. 2" in md
     assert "\\[1\\] Hitze-Leitfaden, S. 2" in md

@@ -26,8 +26,7 @@ from ingest.chunk.split import ChunkingParams, chunk_document
 from ingest.core.errors import FileProblem
 from ingest.core.language import detect_language, split_sentences
 from ingest.parse.dispatch import parse_document, parse_tools
-from ingest.parse.html import read_html  # noqa: F401  (imported before the fork: the
-# reader is loaded at its first file, and loading trafilatura is not parse time)
+from ingest.parse.html import read_html  # noqa: F401  (loaded before the fork, not timed)
 
 from .conftest import CORPUS
 

@@ -8,7 +8,13 @@ stay the closed English lists of ingest/core/records.py.
 
 from __future__ import annotations
 
-__all__ = ["TEXTS", "FIELDS", "texts", "value_label", "chip_label", "EXAMPLES", "UI", "ui"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.core.records import Tool
+
+__all__ = ["TEXTS", "FIELDS", "texts", "value_label", "tool_name", "tool_description",
+           "chip_label", "EXAMPLES", "UI", "ui"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -102,6 +108,16 @@ def value_label(value: str, language: str) -> str:
     if language == "de" and value in _GERMAN_VALUES:
         return _GERMAN_VALUES[value]
     return _ENGLISH_VALUES.get(value, value.replace("-", " "))
+
+
+def tool_name(tool: Tool, language: str) -> str:
+    """The tool's German name for a German reader when it has one, else its English name."""
+    return tool.name_de if language == "de" and tool.name_de else tool.name
+
+
+def tool_description(tool: Tool, language: str) -> str:
+    """The tool's German description for a German reader when it has one, else the English."""
+    return tool.description_de if language == "de" and tool.description_de else tool.description
 
 
 def chip_label(chip: str, language: str, inferred: bool = False) -> str:

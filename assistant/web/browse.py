@@ -55,7 +55,8 @@ def _meets(alternatives: tuple[Phrase, ...], stems: frozenset[str]) -> bool:
 
 def _tool_stems(tool: Tool) -> frozenset[str]:
     return _bilingual_stems(" ".join((tool.name, tool.provider or "", tool.description,
-                                      tool.example_use, *tool.aliases)))
+                                      tool.example_use, *tool.aliases, tool.name_de or "",
+                                      tool.description_de or "")))
 
 
 @lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from assistant.answer.compose import Answer
 from assistant.answer.evidence import chip_filters, why, why_text
-from assistant.answer.labels import texts, value_label
+from assistant.answer.labels import texts, tool_name, value_label
 from assistant.query.filters import Filters
 from assistant.web import present
 from assistant.web.documents import signed_in
@@ -44,7 +44,8 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines += [t["no_tools"], ""]
     for rank, ranked in enumerate(answer.tools, start=1):
         tool = ranked.tool
-        name = f"[{_md(tool.name)}](<{tool.url}>)" if tool.url else _md(tool.name)
+        shown = _md(tool_name(tool, answer.language))
+        name = f"[{shown}](<{tool.url}>)" if tool.url else shown
         kind = value_label(tool.kind, answer.language)
         meta = " · ".join(_md(x) for x in (tool.provider or "", kind) if x)
         lines.append(f"{rank}. **{name}** ({meta})")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from assistant.answer.compose import Answer
 from assistant.answer.evidence import chip_filters, highlight, query_stems, why, why_text
-from assistant.answer.labels import texts, ui, value_label
+from assistant.answer.labels import texts, tool_description, tool_name, ui, value_label
 from assistant.query.filters import Filters
 from assistant.web.browse import Matrix
 from ingest.core.records import Hit, Tool
@@ -102,7 +102,7 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
         if evidence:
             evidence = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>'
                         f"{evidence}</div>")
-        link = safe_link(str(tool.url) if tool.url else None, tool.name)
+        link = safe_link(str(tool.url) if tool.url else None, tool_name(tool, language))
         meta = " · ".join(html.escape(x) for x in (
             tool.provider or "", value_label(tool.kind, language),
             value_label(tool.cost, language) if tool.cost else "") if x)
@@ -113,7 +113,7 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
             f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
             f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
             f"<details><summary>{html.escape(t['description'])}</summary>"
-            f"{html.escape(tool.description)}</details>"
+            f"{html.escape(tool_description(tool, language))}</details>"
             f"{experiences_html(tool, language)}{evidence}</div>"
         )
     return head + "".join(cards)
@@ -200,9 +200,9 @@ def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
         f" × {value_label(phase, language)}" if phase else "")
     items = "".join(
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
-        f"{safe_link(str(t.url) if t.url else None, t.name)}</h4>"
+        f"{safe_link(str(t.url) if t.url else None, tool_name(t, language))}</h4>"
         f'<div class="tool-meta">{html.escape(_meta(t, language))}</div>'
-        f"<div>{html.escape(t.description)}</div></div>" for t in tools)
+        f"<div>{html.escape(tool_description(t, language))}</div></div>" for t in tools)
     empty = f"<p>{html.escape(ui(language)['no_cell_tools'])}</p>"
     return f"<h3>{html.escape(heading)}</h3>{items or empty}"
 

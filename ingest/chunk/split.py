@@ -53,7 +53,11 @@ def chunk_tool(tool: Tool, source_id: str) -> Chunk:
         + (f" Cost: {tool.cost}." if tool.cost else "")
     )
     provider = f" Provider: {tool.provider}." if tool.provider else ""
+    # The German texts ride along, last, so German questions find a German tool in its own
+    # words while the English part keeps its place within the embedder's input window.
+    german = " ".join(x for x in (tool.name_de, tool.description_de) if x)
     text = f"{tool.name}.{provider} {tool.description} Example: {tool.example_use} {tags}"
+    text = f"{text} {german}" if german else text
     return Chunk(
         chunk_id=f"tool:{tool.id}",
         kind="tool",

@@ -57,6 +57,7 @@ class Tool(BaseModel):
     name: str = Field(min_length=1)
     provider: str | None
     url: HttpUrl | None
+    url_note: str | None = None  # why `url` is empty: no official page, or none known for sure
     kind: str
     hazards: list[str]
     phases: list[str]
@@ -67,6 +68,9 @@ class Tool(BaseModel):
     example_use: str = Field(min_length=1)
     source_note: str = Field(min_length=1)
     experiences: list[Experience] = Field(default_factory=list)
+    # Our own German name and description, for German-language tools shown to German readers.
+    name_de: str | None = None
+    description_de: str | None = None
     # Other names documents use for the tool, beyond those derived from `name` (mentions.py).
     aliases: list[str] = Field(default_factory=list)
 

@@ -23,7 +23,7 @@ __all__ = ["TOOL_SUFFIXES", "read_tools", "validate_tool"]
 
 TOOL_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonl", ".csv"})
 _CSV_LISTS = ("hazards", "phases", "scale", "languages", "aliases")
-_CSV_OPTIONAL = ("provider", "url", "cost")
+_CSV_OPTIONAL = ("provider", "url", "cost", "url_note", "name_de", "description_de")
 
 
 def read_tools(path: Path) -> list[Tool]:
