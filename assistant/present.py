@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Callable
 
-from assistant.answer import Answer
+from assistant.answer import TEXTS, Answer
 from assistant.browse import Matrix
 from assistant.evidence import chip_filters, highlight, query_stems, why, why_text
 from assistant.filters import Filters
@@ -85,6 +85,9 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
                  f"{html.escape(answer.search_query)}</div>")
     if not answer.tools:
         return f"{head}<p>{html.escape(t['no_tools'])}</p>"
+    if not answer.fits:
+        notice = TEXTS.get(answer.language, TEXTS["en"])["not_direct"]
+        head += f'<p class="no-fit">{html.escape(notice)}</p>'
     searched = answer.search_query or answer.query
     stems = query_stems(searched)
     asked = filters.merged(chip_filters(answer.chips))

@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from assistant import workbench
+from assistant.abstain import evidence
 from assistant.answer import TEXTS, Answer, compose
 from assistant.conversation import Turn, standalone_query
 from assistant.evaluate import Evaluation, Progress
@@ -120,8 +121,9 @@ class Assistant:
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
         intent = analysis.intent
-        answer = compose(query, tools, retrieval.hits, language)
-        if self.writer is not None:
+        fits = evidence(self.retriever, query, analysis).fits(self.settings.fit_threshold)
+        answer = compose(query, tools, retrieval.hits, language, fits=fits)
+        if self.writer is not None and answer.fits:  # prose over unrelated passages misleads
             answer = self.writer.rewrite(answer)
         return replace(answer, query=question, search_query=query if query != question else "",
                        chips=tuple(intent.chips()))
