@@ -19,6 +19,7 @@ from assistant.query.analysis import Analysis, analyse
 from assistant.query.conversation import Turn, standalone_query
 from assistant.query.expand import question_language
 from assistant.query.filters import Filters
+from assistant.retrieval.abstain import evidence
 from assistant.retrieval.hybrid import Retriever
 from assistant.retrieval.search import Options, search
 from assistant.retrieval.tool_ranking import RankedTool
@@ -124,8 +125,9 @@ class Assistant:
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
         intent = analysis.intent
-        answer = compose(query, tools, retrieval.hits, language)
-        if self.writer is not None:
+        fits = evidence(self.retriever, query, analysis).fits(self.settings.fit_threshold)
+        answer = compose(query, tools, retrieval.hits, language, fits=fits)
+        if self.writer is not None and answer.fits:  # prose over unrelated passages misleads
             answer = self.writer.rewrite(answer)
         return replace(answer, query=question, search_query=query if query != question else "",
                        chips=tuple(intent.chips()))

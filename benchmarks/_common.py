@@ -36,10 +36,10 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def benchmark_queries() -> list[dict]:
+def benchmark_queries(folder: Path = CORPUS / "benchmark") -> list[dict]:
     import json
 
-    path = CORPUS / "benchmark" / "queries.jsonl"
+    path = folder / "queries.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 

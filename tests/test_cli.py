@@ -38,7 +38,7 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
               tmp_path / "data")
     assert ask.returncode == 0, ask.stderr
     result = json.loads(ask.stdout)
-    assert set(result) == {"query", "answer", "note", "tools", "passages"}
+    assert set(result) == {"query", "answer", "fits", "note", "tools", "passages"}
     assert result["tools"][0]["id"] == "efas" and len(result["tools"]) <= 2
     efas = result["tools"][0]
     assert set(efas) == {"id", "name", "score", "url", "kind", "cost", "provider", "hazards",

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from assistant.service import Assistant
-from ingest.core.diskfull import DiskFull, disk_full_explained, is_disk_full
+from ingest.core.diskfull import disk_full_explained, is_disk_full
+from ingest.core.errors import DiskFull
 
 from .conftest import copy_tools
 

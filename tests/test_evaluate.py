@@ -167,7 +167,7 @@ def test_hybrid_beats_its_parts_on_the_builtin_benchmark(shipped_assistant) -> N
 
 
 def test_unknown_tool_in_qrels_is_named(shipped_assistant, tmp_path: Path) -> None:
-    from assistant.evaluation.beir import DatasetProblem
+    from ingest.core.errors import DatasetProblem
 
     folder = write_dataset(tmp_path / "ds", qrels=[("q1", "dwd-hitzewarnsystem", 2),
                                                    ("q2", "no-such-tool", 1)])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation.beir import DatasetProblem, load_dataset
+from assistant.evaluation.beir import load_dataset
 from assistant.evaluation.followups import (
     BAR,
     FILE_NAME,
@@ -16,6 +16,7 @@ from assistant.evaluation.followups import (
     load_followups,
     run_followups,
 )
+from ingest.core.errors import DatasetProblem
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "corpus" / "benchmark"
 

@@ -29,6 +29,10 @@ TEXTS = {
         "no_passage": "No guide passage speaks to this directly; the tools below match by "
                       "their descriptions.",
         "empty": "Please type a question, e.g. “How do we start a heat action plan?”",
+        "no_fit": "Nothing in the toolbox fits this question directly.",
+        "nearest": "The nearest tools, not a direct match: {names}.",
+        "not_direct": "Not a direct match: nothing in the toolbox fits this question directly; "
+                      "these are the nearest tools.",
     },
     "de": {
         "tools": "Passende Werkzeuge für Ihre Frage: {names}.",
@@ -38,6 +42,10 @@ TEXTS = {
                       "unten passen nach ihrer Beschreibung.",
         "empty": "Bitte geben Sie eine Frage ein, z. B. „Wie starten wir einen "
                  "Hitzeaktionsplan?“",
+        "no_fit": "Zu dieser Frage passt nichts im Werkzeugkasten direkt.",
+        "nearest": "Die nächstliegenden Werkzeuge, keine direkte Entsprechung: {names}.",
+        "not_direct": "Keine direkte Entsprechung: Zu dieser Frage passt nichts im "
+                      "Werkzeugkasten direkt; das sind die nächstliegenden Werkzeuge.",
     },
 }
 
@@ -52,25 +60,35 @@ class Answer:
     search_query: str = ""  # what was searched, when it differs from what was asked
     chips: tuple[str, ...] = ()  # filters and facets inferred from the question (field:value)
     note: str = ""  # told to the user beside the answer, e.g. why the LLM's prose is not shown
+    # False: nothing fits directly (assistant/retrieval/abstain.py); tools are the nearest
+    fits: bool = True
 
 
-def compose(query: str, tools: list[RankedTool], hits: list[Hit], language: str) -> Answer:
-    """Build the answer text from the ranked tools and the best document passages."""
+def compose(query: str, tools: list[RankedTool], hits: list[Hit], language: str,
+            fits: bool = True) -> Answer:
+    """Build the answer text from the ranked tools and the best document passages.
+
+    Args:
+        fits: whether the evidence says anything fits (assistant/retrieval/abstain.py). When
+            not, the text says so first and names the tools as the nearest, not as fitting;
+            sentences of passages that share words with the question are still quoted, so a wrong
+            "nothing fits" keeps its evidence in sight (nonsense shares none and gets none).
+    """
     texts = TEXTS.get(language, TEXTS["en"])
     passages = tuple(h for h in hits if h.chunk.kind == "passage")[:MAX_PASSAGES]
     if not tools and not passages:
-        return Answer(query, texts["none"], (), (), language)
-    parts: list[str] = []
+        return Answer(query, texts["none"], (), (), language, fits=False)
+    parts: list[str] = [] if fits else [texts["no_fit"]]
     if tools:
         names = ", ".join(t.tool.name for t in tools[:3])
-        parts.append(texts["tools"].format(names=names))
+        parts.append(texts["tools" if fits else "nearest"].format(names=names))
     quoted = _quote(query, passages)
     if quoted:
         parts.extend(quoted)
-    else:
+    elif fits:
         parts.append(texts["no_passage"])
     text = verify(" ".join(parts), passages)
-    return Answer(query, text, tuple(tools), passages, language)
+    return Answer(query, text, tuple(tools), passages, language, fits=fits)
 
 
 def _quote(query: str, passages: tuple[Hit, ...]) -> list[str]:

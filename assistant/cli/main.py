@@ -161,6 +161,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
     return {
         "query": answer.query,
         "answer": answer.text,
+        "fits": answer.fits,
         "note": answer.note,
         "tools": [
             {"id": r.tool.id, "name": r.tool.name, "score": round(r.score, 6),

@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Callable
 
-from assistant.answer.compose import Answer
+from assistant.answer.compose import TEXTS, Answer
 from assistant.answer.evidence import chip_filters, highlight, query_stems, why, why_text
 from assistant.answer.labels import texts, tool_description, tool_name, ui, value_label
 from assistant.query.filters import Filters
@@ -89,6 +89,9 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
                  f"{html.escape(answer.search_query)}</div>")
     if not answer.tools:
         return f"{head}<p>{html.escape(t['no_tools'])}</p>"
+    if not answer.fits:
+        notice = TEXTS.get(answer.language, TEXTS["en"])["not_direct"]
+        head += f'<p class="no-fit">{html.escape(notice)}</p>'
     searched = answer.search_query or answer.query
     stems = query_stems(searched)
     asked = filters.merged(chip_filters(answer.chips))

@@ -58,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_dataset_mb", "TOOLBOX_MAX_DATASET_MB", 500,
             "Largest unpacked size of a BEIR zip uploaded in the app's Evaluate tab."),
     Setting("top_k", "TOOLBOX_TOP_K", 8, "How many tools an answer lists."),
+    Setting("fit_threshold", "TOOLBOX_FIT_THRESHOLD", 0.48,
+            "Least cosine similarity of a question to its nearest chunk (English model) for "
+            "the answer to say the tools fit; below it says nothing fits directly. Fitted by "
+            "benchmarks/abstention.py; measure again after changing the model or the corpus."),
     Setting("llm_url", "TOOLBOX_LLM_URL", None,
             "OpenAI-compatible endpoint that may write answer prose (optional), e.g. "
             "`http://127.0.0.1:8080/v1` (llama.cpp) or `http://127.0.0.1:11434/v1` (Ollama)."),
@@ -107,6 +111,7 @@ class Settings:
     max_chunks_per_file: int
     max_dataset_mb: int
     top_k: int
+    fit_threshold: float
     llm_url: str | None
     llm_model: str
     llm_timeout: float
