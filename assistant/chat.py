@@ -79,7 +79,7 @@ def change(state: ChipState, selected: Sequence[str], filters: Filters
 
 def for_message(state: ChipState, message: str, history: Sequence[Turn]) -> ChipState:
     """A follow-up keeps the chips the user removed; a new topic starts with none removed."""
-    if history and is_follow_up(message):
+    if history and is_follow_up(message, history[-1].query):
         return state
     return ChipState(state.active, state.inferred, ())
 

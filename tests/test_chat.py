@@ -32,3 +32,13 @@ def test_removed_chips_survive_follow_ups_not_new_topics() -> None:
     assert for_message(state, "and for small towns?", history).removed == state.removed
     assert for_message(state, "Which tools help against river floods along the Elbe in our "
                               "district and neighbouring counties?", history).removed == ()
+
+
+def test_a_new_topic_forgets_the_chips_the_user_removed() -> None:
+    from assistant.chat import ChipState, for_message
+    from assistant.conversation import Turn
+
+    state = ChipState(("costs:free",), ("costs:free",), (("costs:free", "question"),))
+    earlier = [Turn("Starkregen Konzept kostenlos", "Starkregen Konzept kostenlos")]
+    assert for_message(state, "drought", earlier).removed == ()
+    assert for_message(state, "und für Kitas?", earlier).removed == state.removed
