@@ -188,12 +188,13 @@ def matrix_headers(matrix: Matrix, language: str = "en") -> list[str]:
     return [ui(language)["hazard_phase"], *(value_label(p, language) for p in matrix.phases)]
 
 
-def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
-                   language: str = "en") -> str:
-    """A Browse cell's tools (a whole hazard without `phase`): name with link, provider, kind,
-    summary."""
-    heading = value_label(hazard, language) + (
-        f" × {value_label(phase, language)}" if phase else "")
+def tool_list_html(tools: list[Tool], hazard: str | None, phase: str | None = None,
+                   language: str = "en", heading: str = "") -> str:
+    """A Browse cell's tools (a whole hazard without `phase`; the search's matches under
+    `heading` without a hazard): name with link, provider, kind, summary."""
+    if hazard is not None:
+        heading = value_label(hazard, language) + (
+            f" × {value_label(phase, language)}" if phase else "")
     items = "".join(
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
         f"{safe_link(str(t.url) if t.url else None, t.name)}</h4>"
@@ -204,8 +205,6 @@ def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
 
 
 def _meta(tool: Tool, language: str = "en") -> str:
-    # English shows the stored values as they are; German needs the display names.
-    values = [tool.kind, tool.cost or ""]
-    if language != "en":
-        values = [value_label(v, language) if v else "" for v in values]
+    # kinds and costs as words ('data portal', 'Datenportal'), never the stored ids
+    values = [value_label(v, language) if v else "" for v in (tool.kind, tool.cost or "")]
     return " · ".join(x for x in (tool.provider or "", *values) if x)

@@ -40,8 +40,9 @@ def ask(blocks, message, history=None, turns=None, state=None, filters=NO_FILTER
 
 def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     out = ask(blocks, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
-    assert len(out) == 8  # a new question leaves the filter controls alone
-    history, tools, sources, _, turns, _, chips, state = out
+    assert len(out) == 13  # a new question leaves the filter controls alone
+    history, tools, sources, _, turns, _, chips, state = out[:8]
+    assert out[8]["value"] == "Fragen" and out[12]["label"] == "Filter"  # German page
     assert "Empfohlene Werkzeuge" in tools and "Warum:" in tools
     assert tools.index("DWD heat warning system") < tools.index("tool-card", 200)
     assert 'href="/documents/hitze-leitfaden.pdf#page=2"' in sources
@@ -81,7 +82,7 @@ def test_a_filter_removed_as_chip_clears_the_control(blocks) -> None:
     assert chips["value"][0] == "hazards:heat" and "Recommended tools" in out[1]
     out = blocks.change_chips([c for c in chips["value"] if c != "hazards:heat"], history,
                               turns, state, *filters)
-    assert out[8] == [] and "hazards:heat" not in out[6]["value"]
+    assert out[-6] == [] and "hazards:heat" not in out[6]["value"]  # -6: the hazards control
 
 
 
