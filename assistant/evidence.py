@@ -16,13 +16,16 @@ from assistant.expand import expand
 from assistant.filters import Filters
 from assistant.labels import texts, value_label
 from assistant.rank import RankedTool, tool_stems
-from ingest.text import analyze, words
+from ingest.text import analyze, split_sentences, words
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
 _ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
 MAX_NAMED_IN = 2
+MAX_SNIPPET = 420  # characters of a passage shown: whole sentences up to about this
+_SENTENCE_START = re.compile(r"^[\"'„“(\[]?[A-ZÄÖÜ0-9]")
+_SENTENCE_STOP = re.compile(r"[.!?:…][\"'“”)\]]?$")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,45 @@ class Highlighter:
         if len(self._marked) < 256:
             self._marked[text] = escaped
         return escaped
+
+
+def is_table(text: str) -> bool:
+    """A passage of pipe-table rows (ingest/chunk.py keeps a table's rows together)."""
+    lines = text.strip().splitlines()
+    return bool(lines) and all(line.startswith("|") and line.endswith("|") for line in lines)
+
+
+def passage_html(text: str, stems: frozenset[str]) -> str:
+    """A passage as HTML, escaped and marked: a table as a <table>, running text as whole
+    sentences (empty when the passage holds none, e.g. a chunk's tail after the overlap)."""
+    if is_table(text):
+        rows = [[cell.strip() for cell in line.strip()[1:-1].split("|")]
+                for line in text.strip().splitlines()]
+        head, *body = rows
+        marker = highlighter(stems)
+        cells = "".join(f"<th>{marker.mark(c)}</th>" for c in head)
+        lines = "".join("<tr>" + "".join(f"<td>{marker.mark(c)}</td>" for c in row) + "</tr>"
+                        for row in body)
+        return f'<table class="passage-table"><tr>{cells}</tr>{lines}</table>'
+    return highlight(whole_sentences(text), stems)
+
+
+def whole_sentences(text: str, limit: int = MAX_SNIPPET) -> str:
+    """The passage's complete sentences, in order, up to about `limit` characters: a chunk may
+    start or end inside a sentence (chunks overlap), and a cut sentence reads as a wrong one."""
+    sentences = split_sentences(text)
+    if sentences and not _SENTENCE_START.match(sentences[0]):
+        sentences = sentences[1:]
+    if sentences and not _SENTENCE_STOP.search(sentences[-1]):
+        sentences = sentences[:-1]
+    kept: list[str] = []
+    length = 0
+    for sentence in sentences:
+        if kept and length + len(sentence) > limit:
+            break
+        kept.append(sentence)
+        length += len(sentence) + 1
+    return " ".join(kept)
 
 
 def why(ranked: RankedTool, query: str, asked: Filters) -> Why:

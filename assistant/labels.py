@@ -33,6 +33,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider": "Provider",
         "question": "Question",
         "rate": "Rate a tool shown",
+        "more": "more",
+        "more_tools": "{n} more tools",
     },
     "de": {
         "tools": "Empfohlene Werkzeuge",
@@ -58,6 +60,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider": "Anbieter",
         "question": "Frage",
         "rate": "Ein gezeigtes Werkzeug bewerten",
+        "more": "mehr",
+        "more_tools": "{n} weitere Werkzeuge",
     },
 }
 

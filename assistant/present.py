@@ -12,11 +12,13 @@ from collections.abc import Callable
 
 from assistant.answer import Answer
 from assistant.browse import Matrix
-from assistant.evidence import chip_filters, highlight, query_stems, why, why_text
+from assistant.evidence import chip_filters, passage_html, query_stems, why, why_text
 from assistant.filters import Filters
 from assistant.labels import texts, ui, value_label
+from assistant.rank import RankedTool
 from ingest.records import Hit, Tool
 
+FIRST_TOOLS = 3  # cards shown open; the rest behind "more tools", so the page stays short
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
 .tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;}
@@ -34,6 +36,10 @@ CSS = """
 .searched {color: #6e7781; font-size: 0.85em; margin-bottom: 8px;}
 .evidence {margin-top: 6px; font-size: 0.9em;}
 .export-row {margin: -4px 0 8px 0;}
+.tool-card details.more summary, details.more-tools summary {cursor: pointer; color: #0969da;}
+.passage-table {border-collapse: collapse; margin: 4px 0;}
+.passage-table th, .passage-table td {border: 1px solid #d0d7de; padding: 2px 6px;
+      text-align: left; vertical-align: top;}
 .export {display: inline-block; border: 1px solid #d0d7de; border-radius: 6px; padding: 2px 10px;
          font-size: 0.9em; text-decoration: none;}
 """
@@ -88,59 +94,78 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
     searched = answer.search_query or answer.query
     stems = query_stems(searched)
     asked = filters.merged(chip_filters(answer.chips))
-    cards = []
-    for rank, ranked in enumerate(answer.tools, start=1):
-        tool = ranked.tool
-        language = answer.language
-        tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
-                       for v in (*tool.hazards, *tool.phases))
-        evidence = "".join(_passage_html(hit, t, stems, doc_url) for hit in ranked.passages)
-        if evidence:
-            evidence = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>'
-                        f"{evidence}</div>")
-        link = safe_link(str(tool.url) if tool.url else None, tool.name)
-        meta = " · ".join(html.escape(x) for x in (
-            tool.provider or "", value_label(tool.kind, language),
-            value_label(tool.cost, language) if tool.cost else "") if x)
-        cards.append(
-            f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
-            f'<div class="tool-meta">{meta}</div>'
-            f"<div>{tags}</div>"
-            f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
-            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
-            f"<details><summary>{html.escape(t['description'])}</summary>"
-            f"{html.escape(tool.description)}</details>"
-            f"{experiences_html(tool, language)}{evidence}</div>"
-        )
-    return head + "".join(cards)
+    cards = [_card(rank, ranked, answer.language, t, stems, doc_url, searched, asked)
+             for rank, ranked in enumerate(answer.tools, start=1)]
+    shown, rest = cards[:FIRST_TOOLS], cards[FIRST_TOOLS:]
+    summary = html.escape(t["more_tools"].format(n=len(rest)))
+    more = (f'<details class="more-tools"><summary>{summary}</summary>{"".join(rest)}</details>'
+            if rest else "")
+    return head + "".join(shown) + more
 
+
+def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
+          stems: frozenset[str], doc_url: DocUrl, searched: str, asked: Filters) -> str:
+    """One tool: name, provider and kind, why it fits, its best passage; the description,
+    experiences and other passages behind "more"."""
+    tool = ranked.tool
+    tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
+                   for v in (*tool.hazards, *tool.phases))
+    passages = [p for p in (_passage_html(hit, t, stems, doc_url) for hit in ranked.passages) if p]
+    best = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>{passages[0]}</div>'
+            if passages else "")
+    hidden = (f"<p>{html.escape(tool.description)}</p>{experiences_html(tool, language)}"
+              + "".join(passages[1:]))
+    link = safe_link(str(tool.url) if tool.url else None, tool.name)
+    meta = " · ".join(html.escape(x) for x in (
+        tool.provider or "", value_label(tool.kind, language),
+        value_label(tool.cost, language) if tool.cost else "") if x)
+    return (f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
+            f'<div class="tool-meta">{meta}</div><div>{tags}</div>'
+            f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
+            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>{best}"
+            f'<details class="more"><summary>{html.escape(t["more"])}</summary>{hidden}'
+            "</details></div>")
 
 
 def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
-    """The numbered sources the answer cites ([n] in the answer is the n-th here)."""
+    """The numbered sources the answer cites ([n] in the answer is the n-th passage), one entry
+    per page: passages of the same page share it, as "[1] [2]"."""
     t = texts(answer.language)
     head = f"<h3>{html.escape(t['sources'])}</h3>"
     if not answer.passages:
         return f"{head}<p>{html.escape(t['no_passages'])}</p>"
     stems = query_stems(answer.search_query or answer.query)
-    return head + "".join(_passage_html(hit, t, stems, doc_url, number) for number, hit in
-                          enumerate(answer.passages, start=1))
+    pages: dict[tuple[str, int], list[tuple[int, Hit]]] = {}
+    for number, hit in enumerate(answer.passages, start=1):
+        pages.setdefault((hit.chunk.doc_id, hit.chunk.page_start), []).append((number, hit))
+    entries = []
+    for same_page in pages.values():
+        numbers = [number for number, _ in same_page]
+        body = "".join(_passage_html(hit, t, stems, doc_url, numbers if i == 0 else None,
+                                     with_source=i == 0)
+                       for i, (_, hit) in enumerate(same_page))
+        entries.append(body)
+    return head + "".join(entries)
 
 
 def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: DocUrl,
-                  number: int | None = None) -> str:
+                  numbers: list[int] | None = None, with_source: bool = True) -> str:
+    """One passage with its document and page; empty when it holds no whole sentence."""
     chunk = hit.chunk
-    label = f"[{number}] " if number else ""
-    snippet = chunk.text if len(chunk.text) <= 600 else chunk.text[:600] + " …"
+    body = passage_html(chunk.text, stems)
+    if not body:
+        return ""
+    label = "".join(f"[{n}] " for n in numbers or ())
     source = f"{html.escape(chunk.title)}, {html.escape(t['page'])} {chunk.page_start}"
     url = doc_url(chunk.doc_id)
     if url:
         source = (f'<a class="page-link" href="{html.escape(url, quote=True)}#page='
                   f'{chunk.page_start}" target="_blank" rel="noopener noreferrer" '
                   f'title="{html.escape(t["open_page"], quote=True)}">{source}</a>')
-    return (f'<div class="passage"><div class="passage-source">{label}{source}'
-            f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
-            f"{highlight(snippet, stems)}</div>")
+    heading = (f'<div class="passage-source">{label}{source}'
+               f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
+               if with_source else "")
+    return f'<div class="passage">{heading}{body}</div>'
 
 
 def experiences_html(tool: Tool, language: str = "en") -> str:

@@ -104,3 +104,51 @@ def test_cards_and_export_show_peer_experiences() -> None:
     shown = Answer(query="Hitze", text="", tools=(ranked,), passages=(), language="de")
     assert "Mannheim" in tools_html(shown) and "<b>heat" not in tools_html(shown)
     assert "Mannheim" in to_markdown(shown)
+
+
+TABLE = hit("| Phase | Werkzeug |\n| Planung | <b>Hitzekarte</b> |", page=3)
+TAIL = hit("infiltration and evaporation.", page=4)
+SAME_PAGE = hit("Hitzewarnungen erreichen auch Kitas, damit sie Kinder schützen.", page=2)
+
+
+def test_table_passages_render_as_tables_with_escaped_cells() -> None:
+    shown = Answer(query="Hitzekarte", text="", tools=(), passages=(TABLE,), language="de")
+    sources = passages_html(shown)
+    assert '<table class="passage-table"><tr><th>Phase</th><th>Werkzeug</th></tr>' in sources
+    assert "<td>&lt;b&gt;<mark>Hitzekarte</mark>&lt;/b&gt;</td>" in sources and "| " not in sources
+
+
+def test_sources_one_entry_per_page_and_no_cut_sentences() -> None:
+    shown = Answer(query="Hitzewarnungen", text="", tools=(), passages=(PASSAGE, SAME_PAGE, TAIL),
+                   language="de")
+    sources = passages_html(shown)
+    assert sources.count("Hitze-Leitfaden, S. 2") == 1 and "[1] [2] Hitze-Leitfaden" in sources
+    assert "Kitas" in sources  # the second passage of the page, under the same entry
+    assert "infiltration" not in sources  # a chunk's tail holds no whole sentence
+    from assistant.evidence import whole_sentences
+    assert whole_sentences("so it stays. Green roofs store rain. They release it slowly through"
+                           ) == "Green roofs store rain."
+
+
+def test_three_cards_open_each_with_its_best_passage_the_rest_behind_more() -> None:
+    ids = ["dwd-hitzewarnsystem", "efas", "ufz-duerremonitor", "mannheim-hitzeaktionsplan"]
+    ranked = tuple(RankedTool(tool(i), 1.0, (), (PASSAGE, SAME_PAGE)) for i in ids)
+    html = tools_html(Answer(query="Hitze", text="", tools=ranked, passages=(), language="en"))
+    opened, _, hidden = html.partition('<details class="more-tools"><summary>1 more tools')
+    assert opened.count('class="tool-card"') == 3 and hidden.count('class="tool-card"') == 1
+    first = opened.split('class="tool-card"')[1]
+    best, _, more = first.partition('<details class="more"><summary>more</summary>')
+    assert "Pflegeheime" in best and "Kitas" not in best and "Kitas" in more
+
+
+def test_the_answer_never_says_no_passage_fits_above_passages() -> None:
+    from assistant.answer import TEXTS as ANSWER_TEXTS
+    from assistant.answer import compose
+
+    unrelated = hit("Trinkbrunnen stehen in der Innenstadt an vielen Plätzen der Stadt.")
+    ranked = [RankedTool(tool("dwd-hitzewarnsystem"), 1.0, (), (unrelated,))]
+    said = compose("Sturmwarnung Orkan", ranked, [unrelated], "de")
+    assert ANSWER_TEXTS["de"]["no_passage"] not in said.text and said.passages
+    assert ANSWER_TEXTS["de"]["see_passages"] in said.text
+    cut = hit("Gründächer speichern Regen und geben ihn langsam ab durch")
+    assert "durch" not in compose("Gründächer Regen", [], [cut, unrelated], "de").text
