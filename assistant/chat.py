@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.conversation import Turn, is_follow_up
+from assistant.evidence import stated_chips
 from assistant.filters import Filters
 from assistant.intent import Intent
 from assistant.labels import chip_label
@@ -41,7 +42,9 @@ def filter_chips(filters: Filters) -> list[str]:
 
 
 def shown(filters: Filters, inferred: Sequence[str], state: ChipState) -> ChipState:
-    """The chips after an answer: the UI filters, then what the question implied."""
+    """The chips after an answer: the UI filters, then what the question states (its hazards,
+    cost and language; see evidence.STATED_FIELDS)."""
+    inferred = stated_chips(inferred)
     active = list(dict.fromkeys([*filter_chips(filters), *inferred]))
     removed = tuple((c, o) for c, o in state.removed if c not in active)
     return ChipState(tuple(active), tuple(inferred), removed)

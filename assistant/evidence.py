@@ -12,17 +12,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.expand import expand
+from assistant.expand import default_glossary, expand
 from assistant.filters import Filters
 from assistant.labels import texts, value_label
 from assistant.rank import RankedTool, tool_stems
-from ingest.text import analyze, split_sentences, words
+from ingest.text import STOPWORDS, analyze, split_sentences, words
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
 _ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
 MAX_NAMED_IN = 2
+# words nearly every question and tool share: naming them says nothing about the fit
+GENERIC_WORDS = frozenset("""tool tools werkzeug werkzeuge help helps helfen hilft need needs
+brauchen municipality municipalities kommune kommunen gemeinde gemeinden town towns city cities
+stadt städte find finden finde""".split())
 MAX_SNIPPET = 420  # characters of a passage shown: whole sentences up to about this
 _SENTENCE_START = re.compile(r"^[\"'„“(\[]?[A-ZÄÖÜ0-9]")
 _SENTENCE_STOP = re.compile(r"[.!?:…][\"'“”)\]]?$")
@@ -143,10 +147,16 @@ def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
     the question implied (the UI filters merged with the answer's chips)."""
     tool = ranked.tool
     stems = tool_stems(tool)
-    translations = expand(query).translations
+    # the question's own words, matched directly or through a translation: a German question
+    # lists German words, an English one English words ('city', never 'stadt, städte')
+    language = expand(query).language
+    glossary = default_glossary()
     terms: dict[str, None] = {}
-    for word in words(" ".join((query, *translations))):
-        if "-" not in word and _stems(word) & stems:  # a compound's parts follow it
+    for word in words(query):
+        if "-" in word or word in STOPWORDS or word in GENERIC_WORDS or word in terms:
+            continue  # a compound's parts follow it
+        if _stems(word) & stems or any(_stems(t) & stems
+                                       for t in glossary.translate(word, language)):
             terms.setdefault(word, None)
     named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
     return Why(terms=tuple(terms)[:MAX_TERMS],
@@ -167,6 +177,17 @@ def why_text(evidence: Why, language: str) -> str:
     parts += [f"{t['named_in']} „{title}“, {t['page']} {page}" if language == "de" else
               f"{t['named_in']} “{title}”, {t['page']} {page}" for title, page in evidence.named_in]
     return "; ".join(parts) or t["similar"]
+
+
+# What a question states and a chip may show: its hazards, and the conditions that filter (cost,
+# language). Phases, kinds and scales it seems to lean to only raise tools ('Bürger' is no
+# request for participation methods), so they are not shown as if they were filters.
+STATED_FIELDS = ("hazards", "costs", "languages")
+
+
+def stated_chips(chips: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The chips (`field:value`) inferred from a question that it states."""
+    return tuple(c for c in chips if c.partition(":")[0] in STATED_FIELDS)
 
 
 def chip_filters(chips: tuple[str, ...]) -> Filters:

@@ -34,6 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "question": "Question",
         "rate": "Rate a tool shown",
         "more": "more",
+        "cost_unknown": "cost unknown",
         "more_tools": "{n} more tools",
     },
     "de": {
@@ -61,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "question": "Frage",
         "rate": "Ein gezeigtes Werkzeug bewerten",
         "more": "mehr",
+        "cost_unknown": "Kosten unbekannt",
         "more_tools": "{n} weitere Werkzeuge",
     },
 }

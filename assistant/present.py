@@ -12,7 +12,14 @@ from collections.abc import Callable
 
 from assistant.answer import Answer
 from assistant.browse import Matrix
-from assistant.evidence import chip_filters, passage_html, query_stems, why, why_text
+from assistant.evidence import (
+    chip_filters,
+    passage_html,
+    query_stems,
+    stated_chips,
+    why,
+    why_text,
+)
 from assistant.filters import Filters
 from assistant.labels import texts, ui, value_label
 from assistant.rank import RankedTool
@@ -93,7 +100,7 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
         return f"{head}<p>{html.escape(t['no_tools'])}</p>"
     searched = answer.search_query or answer.query
     stems = query_stems(searched)
-    asked = filters.merged(chip_filters(answer.chips))
+    asked = filters.merged(chip_filters(stated_chips(answer.chips)))
     cards = [_card(rank, ranked, answer.language, t, stems, doc_url, searched, asked)
              for rank, ranked in enumerate(answer.tools, start=1)]
     shown, rest = cards[:FIRST_TOOLS], cards[FIRST_TOOLS:]
@@ -117,8 +124,7 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
               + "".join(passages[1:]))
     link = safe_link(str(tool.url) if tool.url else None, tool.name)
     meta = " · ".join(html.escape(x) for x in (
-        tool.provider or "", value_label(tool.kind, language),
-        value_label(tool.cost, language) if tool.cost else "") if x)
+        tool.provider or "", value_label(tool.kind, language), cost_label(tool, language)) if x)
     return (f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
             f'<div class="tool-meta">{meta}</div><div>{tags}</div>'
             f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
@@ -231,5 +237,13 @@ def tool_list_html(tools: list[Tool], hazard: str | None, phase: str | None = No
 
 def _meta(tool: Tool, language: str = "en") -> str:
     # kinds and costs as words ('data portal', 'Datenportal'), never the stored ids
-    values = [value_label(v, language) if v else "" for v in (tool.kind, tool.cost or "")]
-    return " · ".join(x for x in (tool.provider or "", *values) if x)
+    return " · ".join(x for x in (tool.provider or "", value_label(tool.kind, language),
+                                  cost_label(tool, language)) if x)
+
+
+def cost_label(tool: Tool, language: str) -> str:
+    """What using the tool costs, as words; 'unknown' where the record does not say. A funding
+    programme gives money: its cost field says nothing a reader would call 'free'."""
+    if tool.kind == "funding-programme":
+        return ""
+    return value_label(tool.cost, language) if tool.cost else texts(language)["cost_unknown"]

@@ -152,3 +152,26 @@ def test_the_answer_never_says_no_passage_fits_above_passages() -> None:
     assert ANSWER_TEXTS["de"]["see_passages"] in said.text
     cut = hit("Gründächer speichern Regen und geben ihn langsam ab durch")
     assert "durch" not in compose("Gründächer Regen", [], [cut, unrelated], "de").text
+
+
+def test_funding_programmes_are_never_labelled_free_and_unknown_costs_say_so() -> None:
+    from assistant.present import cost_label
+
+    funding = tool("dwd-hitzewarnsystem").model_copy(update={"kind": "funding-programme",
+                                                             "cost": "free"})
+    unpriced = tool("dwd-hitzewarnsystem").model_copy(update={"cost": None})
+    assert cost_label(funding, "en") == "" and cost_label(funding, "de") == ""
+    assert cost_label(unpriced, "de") == "Kosten unbekannt"
+    card = tools_html(Answer(query="Förderung", text="", language="de", passages=(),
+                             tools=(RankedTool(funding, 1.0, (), ()),)))
+    assert "kostenlos" not in card and "Förderprogramm" in card
+
+
+def test_english_reasons_list_english_words_only() -> None:
+    ranked = RankedTool(tool("mannheim-hitzeaktionsplan"), 1.0, (), ())
+    html = tools_html(Answer(query="How do cities plan for heat waves with a heat action plan?",
+                             text="", tools=(ranked,), passages=(), language="en"))
+    reasons = html.split('class="reasons">')[1].split("</div>")[0]
+    assert "heat" in reasons and "action" in reasons
+    said = set(re.findall(r"\w+", reasons))
+    assert not {"hitzeaktionsplan", "hitzeaktionspläne", "cities", "tools"} & said
