@@ -22,7 +22,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
 _ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
-MAX_NAMED_IN = 2
+MAX_NAMED_IN = 1  # the card's passage names its document too
 # words nearly every question and tool share: naming them says nothing about the fit
 GENERIC_WORDS = frozenset("""tool tools werkzeug werkzeuge help helps helfen hilft need needs
 brauchen municipality municipalities kommune kommunen gemeinde gemeinden town towns city cities
@@ -109,19 +109,21 @@ def is_table(text: str) -> bool:
     return bool(lines) and all(line.startswith("|") and line.endswith("|") for line in lines)
 
 
-def passage_html(text: str, stems: frozenset[str]) -> str:
+def passage_html(text: str, stems: frozenset[str], limit: int = MAX_SNIPPET,
+                 max_rows: int | None = None) -> str:
     """A passage as HTML, escaped and marked: a table as a <table>, running text as whole
     sentences (empty when the passage holds none, e.g. a chunk's tail after the overlap)."""
     if is_table(text):
         rows = [[cell.strip() for cell in line.strip()[1:-1].split("|")]
                 for line in text.strip().splitlines()]
         head, *body = rows
+        body = body[:max_rows]
         marker = highlighter(stems)
         cells = "".join(f"<th>{marker.mark(c)}</th>" for c in head)
         lines = "".join("<tr>" + "".join(f"<td>{marker.mark(c)}</td>" for c in row) + "</tr>"
                         for row in body)
         return f'<table class="passage-table"><tr>{cells}</tr>{lines}</table>'
-    return highlight(whole_sentences(text), stems)
+    return highlight(whole_sentences(text, limit), stems)
 
 
 def whole_sentences(text: str, limit: int = MAX_SNIPPET) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from assistant.answer import Answer
 from assistant.browse import Matrix
 from assistant.evidence import (
+    MAX_SNIPPET,
     chip_filters,
     passage_html,
     query_stems,
@@ -26,14 +27,18 @@ from assistant.rank import RankedTool
 from ingest.records import Hit, Tool
 
 FIRST_TOOLS = 3  # cards shown open; the rest behind "more tools", so the page stays short
+CARD_SNIPPET, CARD_TABLE_ROWS = 220, 2  # a card's best passage: a glance, the source has more
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
-.tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;}
-.tool-card h4 {margin: 0 0 4px 0;}
+.tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 10px; margin-bottom: 8px;}
+.tool-card h4 {margin: 0 0 2px 0;}
+.tool-card .passage {margin: 4px 0;}
+.tool-card details.more {font-size: 0.9em;}
+.tool-card .evidence > b {float: left; margin-right: 6px; font-size: 0.85em;}
 .tool-meta {color: #57606a; font-size: 0.9em;}
 .tag {display: inline-block; background: #eef2f7; border-radius: 10px; padding: 0 8px;
       margin: 2px 4px 2px 0; font-size: 0.85em;}
-.reasons {margin: 6px 0; font-size: 0.9em;}
+.reasons {margin: 3px 0; font-size: 0.9em;}
 .passage {border-left: 3px solid #8fb3d9; padding-left: 8px; margin: 6px 0; font-size: 0.9em;}
 .passage-source {color: #57606a; font-size: 0.85em;}
 .experiences {margin: 6px 0; font-size: 0.9em;}
@@ -115,9 +120,12 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
     """One tool: name, provider and kind, why it fits, its best passage; the description,
     experiences and other passages behind "more"."""
     tool = ranked.tool
+    # hazards only: phase tags wrapped every card to a second line (issue 21: a short page)
     tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
-                   for v in (*tool.hazards, *tool.phases))
-    passages = [p for p in (_passage_html(hit, t, stems, doc_url) for hit in ranked.passages) if p]
+                   for v in tool.hazards)
+    passages = [p for p in (_passage_html(hit, t, stems, doc_url, limit=CARD_SNIPPET,
+                                          max_rows=CARD_TABLE_ROWS)
+                            for hit in ranked.passages) if p]
     best = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>{passages[0]}</div>'
             if passages else "")
     hidden = (f"<p>{html.escape(tool.description)}</p>{experiences_html(tool, language)}"
@@ -126,7 +134,7 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
     meta = " · ".join(html.escape(x) for x in (
         tool.provider or "", value_label(tool.kind, language), cost_label(tool, language)) if x)
     return (f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
-            f'<div class="tool-meta">{meta}</div><div>{tags}</div>'
+            f'<div class="tool-meta">{meta} {tags}</div>'
             f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
             f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>{best}"
             f'<details class="more"><summary>{html.escape(t["more"])}</summary>{hidden}'
@@ -155,10 +163,11 @@ def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
 
 
 def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: DocUrl,
-                  numbers: list[int] | None = None, with_source: bool = True) -> str:
+                  numbers: list[int] | None = None, with_source: bool = True,
+                  limit: int = MAX_SNIPPET, max_rows: int | None = None) -> str:
     """One passage with its document and page; empty when it holds no whole sentence."""
     chunk = hit.chunk
-    body = passage_html(chunk.text, stems)
+    body = passage_html(chunk.text, stems, limit, max_rows)
     if not body:
         return ""
     label = "".join(f"[{n}] " for n in numbers or ())
