@@ -91,7 +91,7 @@ _GERMAN_VALUES: dict[str, str] = {
     "checklist": "Checkliste", "training": "Schulung",
     "participation-method": "Beteiligungsmethode", "standard": "Norm",
     "map-service": "Kartendienst", "funding-programme": "Förderprogramm",
-    "simulation-model": "Simulationsmodell",
+    "simulation-model": "Simulationsmodell", "software": "Software",
 }
 _ENGLISH_VALUES: dict[str, str] = {"de": "German", "en": "English", "eu": "EU"}
 

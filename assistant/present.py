@@ -34,7 +34,6 @@ CSS = """
 .tool-card h4 {margin: 0 0 2px 0;}
 .tool-card .passage {margin: 4px 0;}
 .tool-card details.more {font-size: 0.9em;}
-.tool-card .evidence > b {float: left; margin-right: 6px; font-size: 0.85em;}
 .tool-meta {color: #57606a; font-size: 0.9em;}
 .tag {display: inline-block; background: #eef2f7; border-radius: 10px; padding: 0 8px;
       margin: 2px 4px 2px 0; font-size: 0.85em;}
@@ -126,7 +125,9 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
     passages = [p for p in (_passage_html(hit, t, stems, doc_url, limit=CARD_SNIPPET,
                                           max_rows=CARD_TABLE_ROWS)
                             for hit in ranked.passages) if p]
-    best = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>{passages[0]}</div>'
+    source_line = '<div class="passage-source">'
+    labelled = f'{source_line}<b>{html.escape(t["evidence"])}:</b> '
+    best = (f'<div class="evidence">{passages[0].replace(source_line, labelled, 1)}</div>'
             if passages else "")
     hidden = (f"<p>{html.escape(tool.description)}</p>{experiences_html(tool, language)}"
               + "".join(passages[1:]))
