@@ -27,7 +27,7 @@ MAX_NAMED_IN = 1  # the card's passage names its document too
 GENERIC_WORDS = frozenset("""tool tools werkzeug werkzeuge help helps helfen hilft need needs
 brauchen municipality municipalities kommune kommunen gemeinde gemeinden town towns city cities
 stadt städte find finden finde""".split())
-MAX_SNIPPET = 420  # characters of a passage shown: whole sentences up to about this
+MAX_SNIPPET = 700  # characters of a source shown: whole sentences up to about this
 _SENTENCE_START = re.compile(r"^[\"'„“(\[]?[A-ZÄÖÜ0-9]")
 _SENTENCE_STOP = re.compile(r"[.!?:…][\"'“”)\]]?$")
 
