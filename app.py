@@ -56,7 +56,7 @@ from ingest.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # n
 __all__ = ["BUILTIN_PASSAGES", "BUILTIN_TOOLS", "UPLOAD", "build_app", "main", "serve"]
 log = logging.getLogger("toolbox.app")
 
-ANSWER_OUTPUTS = 13  # what a new question changes: the outputs before the filter controls
+ANSWER_OUTPUTS = 14  # what a new question changes: the outputs before the filter controls
 FILTER_FIELDS = (("hazards", HAZARDS), ("phases", PHASES), ("scales", SCALES),
                  ("languages", LANGUAGES), ("kinds", KINDS), ("costs", COSTS))
 
@@ -78,7 +78,8 @@ def _answer_updates(view: AnswerView) -> tuple[Any, ...]:
 def _language_updates(t: AskTexts) -> tuple[Any, ...]:
     """The buttons and the filter accordion in the question's language."""
     return (gr.update(value=t.ask), gr.update(value=t.new), gr.update(value=t.fits),
-            gr.update(value=t.does_not_fit), gr.update(label=t.filters))
+            gr.update(value=t.does_not_fit), gr.update(label=t.filters),
+            gr.update(label=t.examples))
 
 
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
@@ -152,7 +153,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                     clear = gr.Button(first.new, elem_id="new")
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
                                     label=first.chips)
-                gr.Examples(EXAMPLES, inputs=question, label=u["examples"])
+                examples = gr.Examples(EXAMPLES, inputs=question, label=first.examples)
                 with gr.Accordion(first.filters, open=False, elem_id="filters") as filter_box:
                     filter_boxes = [
                         gr.Dropdown([(value_label(v, language), v) for v in values],
@@ -174,7 +175,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
             evaluation = _evaluate_tab(run_evaluation)
         context = [chatbot, turns, chip_state, *filter_boxes]
         outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
-                   send, clear, tool_up, tool_down, filter_box, *filter_boxes]
+                   send, clear, tool_up, tool_down, filter_box, examples.dataset, *filter_boxes]
         send.click(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name="ask")
         question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS],
                         api_visibility="private")

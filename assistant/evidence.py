@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -187,7 +188,7 @@ def why_text(evidence: Why, language: str) -> str:
 STATED_FIELDS = ("hazards", "costs", "languages")
 
 
-def stated_chips(chips: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def stated_chips(chips: Sequence[str]) -> tuple[str, ...]:
     """The chips (`field:value`) inferred from a question that it states."""
     return tuple(c for c in chips if c.partition(":")[0] in STATED_FIELDS)
 

@@ -55,12 +55,13 @@ class AskTexts:
     does_not_fit: str
     rate: str
     chips: str
+    examples: str
 
     @classmethod
     def of(cls, language: str) -> AskTexts:
         u, t = ui(language), texts(language)
         return cls(language, u["question"], u["placeholder"], u["ask"], u["new"], u["filters"],
-                   u["fits"], u["does_not_fit"], t["rate"], t["chips"])
+                   u["fits"], u["does_not_fit"], t["rate"], t["chips"], u["examples"])
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,11 @@ class Links:
 
 def answer_turn(assistant: Assistant, links: Links, message: str | None, history: History | None,
                 turns: Turns | None, state: chat.ChipState | None,
-                values: Sequence[Sequence[str]], language: str) -> AnswerView:
+                controls: Sequence[Sequence[str]], language: str) -> AnswerView:
     """Answer `message`, or with None ask the last question again (chips or filters changed) in
-    place of its answer. `values` are the filter controls' (chat.FIELDS order); `language` is
-    the page's language before this turn."""
-    values = tuple(list(v) for v in values)
+    place of its answer. `controls` are the filter controls' values (chat.FIELDS order);
+    `language` is the page's language before this turn."""
+    values: tuple[list[str], ...] = tuple(list(v) for v in controls)
     history, turns, state = list(history or []), dict(turns or {}), state or chat.ChipState()
     earlier = chat.conversation(turns)
     if message is None:

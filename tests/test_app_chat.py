@@ -40,9 +40,10 @@ def ask(blocks, message, history=None, turns=None, state=None, filters=NO_FILTER
 
 def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     out = ask(blocks, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
-    assert len(out) == 13  # a new question leaves the filter controls alone
+    assert len(out) == 14  # a new question leaves the filter controls alone
     history, tools, sources, _, turns, _, chips, state = out[:8]
     assert out[8]["value"] == "Fragen" and out[12]["label"] == "Filter"  # German page
+    assert out[13]["label"] == "Beispiele"
     assert "Empfohlene Werkzeuge" in tools and "Warum:" in tools
     assert tools.index("DWD heat warning system") < tools.index("tool-card", 200)
     assert 'href="/documents/hitze-leitfaden.pdf#page=2"' in sources

@@ -131,6 +131,7 @@ def test_the_page_follows_the_questions_language(page, app_url) -> None:
                            timeout=30_000)
     assert page.locator("#new").inner_text() == "Neues Gespräch"
     assert page.locator("#fits").inner_text() == "👍 passt"
+    assert page.get_by_text("Beispiele", exact=True).count() >= 1
     assert page.locator("#question textarea").get_attribute("placeholder").startswith("Wo ")
     reasons = page.locator("#tools .reasons").all_inner_texts()[:3]
     # the words matched (document titles named after "empfohlen in" keep their language)
