@@ -156,10 +156,11 @@ def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
     entries = []
     for same_page in pages.values():
         numbers = [number for number, _ in same_page]
-        body = "".join(_passage_html(hit, t, stems, doc_url, numbers if i == 0 else None,
-                                     with_source=i == 0)
-                       for i, (_, hit) in enumerate(same_page))
-        entries.append(body)
+        # a passage without a whole sentence (a chunk's tail) is left out; the page's heading
+        # goes on the first one shown, with every number that cites the page
+        shown = [hit for _, hit in same_page if passage_html(hit.chunk.text, stems)]
+        entries += [_passage_html(hit, t, stems, doc_url, numbers if i == 0 else None,
+                                  with_source=i == 0) for i, hit in enumerate(shown)]
     return head + "".join(entries)
 
 

@@ -125,6 +125,9 @@ def test_sources_one_entry_per_page_and_no_cut_sentences() -> None:
     assert sources.count("Hitze-Leitfaden, S. 2") == 1 and "[1] [2] Hitze-Leitfaden" in sources
     assert "Kitas" in sources  # the second passage of the page, under the same entry
     assert "infiltration" not in sources  # a chunk's tail holds no whole sentence
+    tail_first = passages_html(Answer(query="Hitze", text="", tools=(), language="de",
+                                      passages=(hit("und Verdunstung.", page=2), SAME_PAGE)))
+    assert "[1] [2] Hitze-Leitfaden, S. 2" in tail_first  # the page keeps its heading
     from assistant.evidence import whole_sentences
     assert whole_sentences("so it stays. Green roofs store rain. They release it slowly through"
                            ) == "Green roofs store rain."
