@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import html
 import logging
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ingest.core.settings import Settings, configure_gradio, configure_offline
@@ -24,13 +22,11 @@ configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant.answer.labels import EXAMPLES, FIELDS, TEXTS, texts, ui, value_label  # noqa: E402
+from assistant.answer.labels import EXAMPLES, FIELDS, ui, value_label  # noqa: E402
 from assistant.evaluation import report  # noqa: E402
-from assistant.evaluation import run as workbench  # noqa: E402
 from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
-from assistant.evaluation.feedback import ANSWER  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from assistant.web import auth, browse, startup  # noqa: E402
+from assistant.web import auth, browse, handlers, startup  # noqa: E402
 from assistant.web import chips as chat  # noqa: E402
 from assistant.web import export as answer_export  # noqa: E402
 from assistant.web.auth import launch_options  # noqa: E402
@@ -43,123 +39,92 @@ from assistant.web.editor import (  # noqa: E402
     report_rows,
     status_rows,
 )
-from assistant.web.present import (  # noqa: E402
-    CSS,
-    answer_markdown,
-    escape_markdown,
-    matrix_headers,
-    matrix_rows,
-    passages_html,
-    tool_list_html,
-    tools_html,
+from assistant.web.handlers import (  # noqa: E402
+    BUILTIN_PASSAGES,
+    BUILTIN_TOOLS,
+    UPLOAD,
+    AnswerView,
+    AskTexts,
+    Links,
+    Turns,
 )
+from assistant.web.present import CSS  # noqa: E402
 from ingest.core.errors import NotAnEditor, ToolboxError, TooManyLogins  # noqa: E402
 from ingest.core.progress import Eta, ProgressEvent  # noqa: E402
 from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
 from ingest.parse.dispatch import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
 
+__all__ = ["BUILTIN_PASSAGES", "BUILTIN_TOOLS", "UPLOAD", "build_app", "main", "serve"]
 log = logging.getLogger("toolbox.app")
 
-BUILTIN_TOOLS = "built-in benchmark: tools"
-BUILTIN_PASSAGES = "built-in benchmark: passages"
-UPLOAD = "upload a BEIR zip"
-ANSWER_OUTPUTS = 8  # what a new question changes: the outputs before the filter controls
+ANSWER_OUTPUTS = 14  # what a new question changes: the outputs before the filter controls
+FILTER_FIELDS = (("hazards", HAZARDS), ("phases", PHASES), ("scales", SCALES),
+                 ("languages", LANGUAGES), ("kinds", KINDS), ("costs", COSTS))
+
+
+def _answer_updates(view: AnswerView) -> tuple[Any, ...]:
+    """An AnswerView as the updates of the Ask tab's outputs, in `build_app`'s order."""
+    t = view.texts
+    if not view.changed:
+        return (gr.update(),) * ANSWER_OUTPUTS + view.filter_values
+    return (view.history, view.tools_html, view.sources_html,
+            gr.update(value="", label=t.question, placeholder=t.placeholder), view.turns,
+            gr.update(choices=view.tool_choices,
+                      value=view.tool_choices[0][1] if view.tool_choices else None,
+                      label=t.rate),
+            gr.update(choices=view.chip_choices, value=view.chip_values, label=t.chips),
+            view.chip_state, *_language_updates(t), *view.filter_values)
+
+
+def _language_updates(t: AskTexts) -> tuple[Any, ...]:
+    """The buttons and the filter accordion in the question's language."""
+    return (gr.update(value=t.ask), gr.update(value=t.new), gr.update(value=t.fits),
+            gr.update(value=t.does_not_fit), gr.update(label=t.filters),
+            gr.update(label=t.examples))
 
 
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
     configure_gradio(assistant.settings)  # before any component: each reads it when made
-    language = assistant.settings.ui_language  # the fixed texts; answers follow each question
+    language = assistant.settings.ui_language  # the first screen; then each question's
+    first = AskTexts.of(language)
     u = ui(language)
 
     files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
     exports = answer_export.ExportedAnswers()
+    links = Links(files.url, exports.add)
 
-    def answer_turn(message: str | None, history: list[dict[str, Any]] | None,
-                    turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
-                    values: tuple[list[str], ...]) -> tuple[Any, ...]:
-        """Answer `message`, or with None ask the last question again (chips or filters
-        changed) in place of its answer. `turns` remembers, per answer message, what was
-        asked, searched and shown: the conversation for follow-ups, the context of votes."""
-        history, turns, state = list(history or []), dict(turns or {}), state or chat.ChipState()
-        earlier = chat.conversation(turns)
-        if message is None:
-            if not turns:
-                return (gr.update(),) * 9 + tuple(values)
-            last = max(turns)
-            message, earlier = turns.pop(last)["query"], earlier[:-1]
-            del history[last:]
-        else:
-            state = chat.for_message(state, message, earlier)
-            history.append({"role": "user", "content": escape_markdown(message)})
-        try:
-            filters = chat.filters_of(values)
-            answer = assistant.ask(message, filters, history=earlier,
-                                   removed_chips=state.removed_from_question)
-        except Exception as err:  # the user gets a sentence, the log gets the trace
-            if not isinstance(err, ToolboxError):
-                log.exception("answering failed")
-            history.append({"role": "assistant", "content": escape_markdown(str(err))
-                            if isinstance(err, ToolboxError) else u["failed"]})
-            return (history, "", "", "", turns, gr.update(choices=[], value=None),
-                    gr.update(choices=[], value=[]), state, *values)
-        history.append({"role": "assistant", "content": answer_markdown(answer)})
-        turns[len(history) - 1] = {"query": message, "search": answer.search_query or message,
-                                   "filters": filters, "shown": [r.tool.id for r in answer.tools]}
-        state = chat.shown(filters, answer.chips, state)
-        text = texts(answer.language)
-        choices = [(f"{rank}. {r.tool.name}", r.tool.id)
-                   for rank, r in enumerate(answer.tools, start=1)]
-        return (history, tools_html(answer, filters, files.url, exports.add(answer, filters)),
-                passages_html(answer, files.url), "", turns,
-                gr.update(choices=choices, value=choices[0][1] if choices else None,
-                          label=text["rate"]),
-                gr.update(choices=chat.choices(state, answer.language), value=list(state.active),
-                          label=text["chips"]),
-                state, *chat.filter_values(filters))
+    def turn(message: str | None, history: handlers.History | None, turns: Turns | None,
+             state: chat.ChipState | None, values: tuple[list[str], ...]) -> tuple[Any, ...]:
+        view = handlers.answer_turn(assistant, links, message, history, turns, state, values,
+                                    handlers.page_language(turns, language))
+        return _answer_updates(view)
 
-    def respond(message: str, history: list[dict[str, Any]] | None,
-                turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
-                *values: list[str]) -> tuple[Any, ...]:
+    def respond(message: str, history: handlers.History | None, turns: Turns | None,
+                state: chat.ChipState | None, *values: list[str]) -> tuple[Any, ...]:
         # A new question leaves the filter controls as they are: not sending them back saves
         # six outputs' processing per answer in gradio.
-        return answer_turn(message or "", history, turns, state, values)[:ANSWER_OUTPUTS]
+        return turn(message or "", history, turns, state, values)[:ANSWER_OUTPUTS]
 
-    def change_chips(selected: list[str] | None, history: list[dict[str, Any]] | None,
-                     turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
+    def change_chips(selected: list[str] | None, history: handlers.History | None,
+                     turns: Turns | None, state: chat.ChipState | None,
                      *values: list[str]) -> tuple[Any, ...]:
         """A chip removed or put back: adjust the filters and ask the last question again."""
         filters, state = chat.change(state or chat.ChipState(), selected or [],
                                      chat.filters_of(values))
-        return answer_turn(None, history, turns, state, chat.filter_values(filters))
+        return turn(None, history, turns, state, chat.filter_values(filters))
 
-    def change_filters(history: list[dict[str, Any]] | None,
-                       turns: dict[int, dict[str, Any]] | None, state: chat.ChipState | None,
-                       *values: list[str]) -> tuple[Any, ...]:
-        return answer_turn(None, history, turns, state, values)
+    def change_filters(history: handlers.History | None, turns: Turns | None,
+                       state: chat.ChipState | None, *values: list[str]) -> tuple[Any, ...]:
+        return turn(None, history, turns, state, values)
 
-    def vote_answer(data: gr.LikeData, turns: dict[int, dict[str, Any]] | None) -> str:
+    def vote_answer(data: gr.LikeData, turns: Turns | None) -> str:
         index = data.index if isinstance(data.index, int) else data.index[0]
-        turn = (turns or {}).get(index)
-        if turn is None:
-            return u["only_answers"]
-        return _store_vote(turn, ANSWER, 1 if data.liked is True else -1)
+        return handlers.vote_answer(assistant, index, data.liked is True, turns, language)
 
-    def vote_tool(tool_id: str | None, turns: dict[int, dict[str, Any]] | None,
-                  vote: int) -> str:
-        if not turns or not tool_id:
-            return u["ask_first"]
-        return _store_vote(turns[max(turns)], tool_id, vote)
-
-    def _store_vote(turn: dict[str, Any], target: str, vote: int) -> str:
-        try:
-            assistant.record_feedback(turn["query"], turn["filters"], turn["shown"], target,
-                                      vote)
-        except ToolboxError as err:
-            return escape_markdown(str(err))
-        what = u["the_answer"] if target == ANSWER else u["tool"].format(id=target)
-        return u["thanks"].format(vote="👍" if vote > 0 else "👎", what=escape_markdown(what))
+    def vote_tool(tool_id: str | None, turns: Turns | None, vote: int) -> str:
+        return handlers.vote_tool(assistant, tool_id, turns, vote, language)
 
     def run_evaluation(choice: str, upload: str | None, retrievers: list[str],
                        progress: gr.Progress = gr.Progress()
@@ -168,30 +133,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         def tick(stage: str, done: int, total: int) -> None:
             progress(done / max(1, total), desc=stage)
 
-        try:
-            if choice == UPLOAD:
-                if not upload:
-                    return "Choose a BEIR zip to upload first.", [], None, []
-                limit = assistant.settings.max_dataset_mb * 1_000_000
-                with workbench.unpacked(Path(upload), limit) as folder:
-                    evaluation = assistant.evaluate(folder, None, retrievers, progress=tick)
-            else:
-                target = "passages" if choice == BUILTIN_PASSAGES else "tools"
-                evaluation = assistant.evaluate(workbench.BUILTIN, target, retrievers,
-                                                progress=tick)
-        except ToolboxError as err:
-            return f"**Cannot evaluate:** {escape_markdown(str(err))}", [], None, []
-        except Exception:
-            log.exception("evaluation failed")
-            return "Something went wrong while evaluating; the error was logged.", [], None, []
-        paths = report.write_all(evaluation, Path(tempfile.mkdtemp(prefix="toolbox-results-")))
-        lines = [f"**{escape_markdown(evaluation.dataset)}** ({evaluation.target}, "
-                 f"{len(evaluation.queries)} queries): best **{evaluation.best}** by nDCG@10."]
-        lines += [f"{evaluation.best} vs. {name}: p = {test['t_test_p']:.3g} (paired t-test)"
-                  + (", significant" if test["significant"] else "")
-                  for name, test in evaluation.significance.items()]
-        return ("  \n".join(lines), report.table_rows(evaluation), str(paths["plot"]),
-                [str(paths["report"]), str(paths["json"])])
+        view = handlers.run_evaluation(assistant, choice, upload, retrievers, tick)
+        return view.summary, view.rows, view.plot, view.downloads
 
     theme = gr.themes.Default(font=["system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
@@ -201,53 +144,39 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
         with gr.Tab(u["tab_ask"]), gr.Row():
             with gr.Column(scale=3):
+                # No label: a floating "Chat" label covered the first line of a scrolled answer.
                 # Thumbs up/down on each answer are the Chatbot's default feedback options.
-                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat")
-                question = gr.Textbox(label=u["question"], placeholder=u["placeholder"],
+                chatbot = gr.Chatbot(show_label=False, height=420, elem_id="chat")
+                question = gr.Textbox(label=first.question, placeholder=first.placeholder,
                                       elem_id="question", lines=1)
                 with gr.Row():
-                    send = gr.Button(u["ask"], variant="primary", elem_id="ask")
-                    clear = gr.Button(u["new"])
+                    send = gr.Button(first.ask, variant="primary", elem_id="ask")
+                    clear = gr.Button(first.new, elem_id="new")
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
-                                    label=TEXTS[language]["chips"])
-                gr.Examples(EXAMPLES, inputs=question, label=u["examples"])
-                with gr.Accordion(u["filters"], open=False, elem_id="filters"):
+                                    label=first.chips)
+                examples = gr.Examples(EXAMPLES, inputs=question, label=first.examples)
+                with gr.Accordion(first.filters, open=False, elem_id="filters") as filter_box:
                     filter_boxes = [
                         gr.Dropdown([(value_label(v, language), v) for v in values],
                                     multiselect=True, label=FIELDS[language][name],
                                     elem_id=f"filter-{name}")
-                        for name, values in (("hazards", HAZARDS), ("phases", PHASES),
-                                             ("scales", SCALES), ("languages", LANGUAGES),
-                                             ("kinds", KINDS), ("costs", COSTS))]
+                        for name, values in FILTER_FIELDS]
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
-                    tool_choice = gr.Dropdown([], label=TEXTS[language]["rate"], scale=3)
-                    tool_up = gr.Button(u["fits"], scale=1, min_width=60)
-                    tool_down = gr.Button(u["does_not_fit"], scale=1, min_width=60)
+                    tool_choice = gr.Dropdown([], label=first.rate, scale=3)
+                    tool_up = gr.Button(first.fits, scale=1, min_width=60, elem_id="fits")
+                    tool_down = gr.Button(first.does_not_fit, scale=1, min_width=60,
+                                          elem_id="does-not-fit")
                 thanks = gr.Markdown(elem_id="feedback-status")
                 sources = gr.HTML(elem_id="sources")
         with gr.Tab(u["tab_browse"], elem_id="browse-tab") as browse_tab:
             blocks.browse = _browse_tab(assistant, browse_tab)
         with gr.Tab(u["tab_evaluate"]):
-            gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
-                        "latency, and a paired significance test against the best.")
-            with gr.Row():
-                dataset = gr.Radio([BUILTIN_TOOLS, BUILTIN_PASSAGES, UPLOAD],
-                                   value=BUILTIN_TOOLS, label="Dataset")
-                upload = gr.File(label="BEIR zip (queries.jsonl, qrels/test.tsv, corpus.jsonl)",
-                                 file_types=[".zip"], type="filepath")
-            chosen = gr.CheckboxGroup(list(VARIANTS), value=list(DEFAULT_RETRIEVERS),
-                                      label="Retrievers")
-            evaluate = gr.Button("Run evaluation", variant="primary")
-            summary = gr.Markdown()
-            table = gr.Dataframe(headers=report.TABLE_HEADERS, interactive=False,
-                                 label="Results (p: paired t-test on nDCG@10 vs. the best)")
-            plot = gr.Image(type="filepath", label="Metrics per retriever and per query field")
-            downloads = gr.File(label="Report and JSON", file_count="multiple")
+            evaluation = _evaluate_tab(run_evaluation)
         context = [chatbot, turns, chip_state, *filter_boxes]
         outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
-                   *filter_boxes]
+                   send, clear, tool_up, tool_down, filter_box, examples.dataset, *filter_boxes]
         send.click(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name="ask")
         question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS],
                         api_visibility="private")
@@ -255,51 +184,82 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
               api_visibility="private")
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
-                             gr.update(choices=[], value=[]), chat.ChipState(), *([[]] * 6)),
+                             gr.update(choices=[], value=[]), chat.ChipState(),
+                             *_language_updates(first), *([[]] * 6)),
                     None, outputs, api_visibility="private")
         chatbot.like(vote_answer, [turns], [thanks], api_visibility="private")
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],
                       api_visibility="private")
         tool_down.click(lambda t, s: vote_tool(t, s, -1), [tool_choice, turns], [thanks],
                         api_visibility="private")
-        evaluate.click(run_evaluation, [dataset, upload, chosen],
-                       [summary, table, plot, downloads], api_name="evaluate")
         if gate.enabled:
             with gr.Tab(u["tab_ingest"]):
                 blocks.editor = _editor_tab(assistant, gate)
     # The handlers, for tests; beside gradio's routes, the cited PDFs and answers' Markdown.
     vars(blocks).update(respond=respond, change_chips=change_chips, vote_answer=vote_answer,
                         vote_tool=vote_tool, run_evaluation=run_evaluation, toolbox_theme=theme,
+                        evaluation=evaluation,
                         app_routes=[*routes(files), *answer_export.routes(exports)])
     return blocks
 
 
+def _evaluate_tab(run: Any) -> dict[str, Any]:
+    """Benchmark the retrievers; the upload box shows only when an upload is chosen."""
+    gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
+                "latency, and a paired significance test against the best.")
+    with gr.Row():
+        dataset = gr.Radio([BUILTIN_TOOLS, BUILTIN_PASSAGES, UPLOAD], value=BUILTIN_TOOLS,
+                           label="Dataset", elem_id="eval-dataset")
+        upload = gr.File(label="BEIR zip (queries.jsonl, qrels/test.tsv, corpus.jsonl)",
+                         file_types=[".zip"], type="filepath", visible=False,
+                         elem_id="eval-upload")
+    chosen = gr.CheckboxGroup(list(VARIANTS), value=list(DEFAULT_RETRIEVERS),
+                              label="Retrievers")
+    evaluate = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
+    summary = gr.Markdown(elem_id="eval-summary")
+    table = gr.Dataframe(headers=report.TABLE_HEADERS, interactive=False, elem_id="eval-table",
+                         label="Results (p: paired t-test on nDCG@10 vs. the best)")
+    # The plot's own title says what it is: a floating label covered the first subplot's title.
+    plot = gr.Image(type="filepath", show_label=False, elem_id="eval-plot")
+    downloads = gr.File(label="Report and JSON", file_count="multiple")
+    dataset.change(lambda choice: gr.update(visible=choice == UPLOAD), [dataset], [upload],
+                   api_visibility="private")
+    # one progress bar, on the summary, rather than one over every output
+    evaluate.click(run, [dataset, upload, chosen], [summary, table, plot, downloads],
+                   api_name="evaluate", show_progress_on=[summary])
+    return {"dataset": dataset, "upload": upload}
+
+
 def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
-    """The toolbox as hazards x phases; a click on a cell lists its tools (web/browse.py)."""
+    """The toolbox as hazards x phases; a click on a cell lists its tools, and the list follows
+    the search box as the matrix does (assistant/web/handlers.py)."""
     language = assistant.settings.ui_language
     u = ui(language)
 
-    def view(search: str) -> tuple[Any, str]:
-        matrix = browse.matrix(assistant.retriever.snapshot.tools.values(), search or "")
-        return (gr.update(value=matrix_rows(matrix), headers=matrix_headers(matrix, language)),
-                u["browse_status"].format(count=matrix.total))
+    def tools() -> list[Any]:
+        return list(assistant.retriever.snapshot.tools.values())
 
-    def pick(search: str, event: gr.SelectData) -> str:
-        hazard, phase = browse.at(*event.index)
-        return tool_list_html(browse.cell(assistant.retriever.snapshot.tools.values(), hazard,
-                                          phase, search or ""), hazard, phase, language)
+    def view(search: str, picked: handlers.Cell = None) -> tuple[Any, ...]:
+        shown = handlers.browse_view(tools(), search or "", picked, language)
+        return (gr.update(value=shown.rows, headers=shown.headers), shown.status, shown.listing)
+
+    def pick(search: str, event: gr.SelectData) -> tuple[str, handlers.Cell]:
+        picked = browse.at(*event.index)
+        return handlers.browse_listing(tools(), search or "", picked, language), picked
 
     search = gr.Textbox(label=u["browse_search"], elem_id="browse-search")
     status = gr.Markdown(elem_id="browse-status")
-    first = browse.matrix(assistant.retriever.snapshot.tools.values())
-    grid = gr.Dataframe(matrix_rows(first), headers=matrix_headers(first, language),
-                        interactive=False, elem_id="matrix", wrap=True)
+    first = handlers.browse_view(tools(), "", None, language)
+    grid = gr.Dataframe(first.rows, headers=first.headers, interactive=False, elem_id="matrix",
+                        wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
-    search.change(view, [search], [grid, status], api_visibility="private")
+    picked = gr.State(None)
+    search.change(view, [search, picked], [grid, status, listing], api_visibility="private")
     # the toolbox may have changed since the tab was last shown
-    tab.select(view, [search], [grid, status], api_visibility="private")
-    grid.select(pick, [search], [listing], api_visibility="private")
-    return {"view": view, "pick": pick, "grid": grid, "status": status, "search": search}
+    tab.select(view, [search, picked], [grid, status, listing], api_visibility="private")
+    grid.select(pick, [search], [listing, picked], api_visibility="private")
+    return {"view": lambda s, c=None: view(s, c)[:2], "pick": lambda s, e: pick(s, e)[0],
+            "view_all": view, "grid": grid, "status": status, "search": search}
 
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:

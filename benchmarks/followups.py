@@ -3,6 +3,8 @@
     python benchmarks/followups.py [--retrievers hybrid,bm25,dense] [--cases]
 
 Bar (issue 6): follow-ups' tool nDCG@10 within 0.05 of the same needs asked in one turn.
+Bar (issue 21): at least 90 % of the topic shifts (topic_shifts.jsonl) are searched as the new
+message alone.
 """
 
 from __future__ import annotations
@@ -12,7 +14,17 @@ import argparse
 from _common import CORPUS, shipped_settings
 
 from assistant.evaluation.beir import load_dataset
-from assistant.evaluation.followups import BAR, FILE_NAME, FORMS, load_followups, run_followups
+from assistant.evaluation.followups import (
+    BAR,
+    FILE_NAME,
+    FORMS,
+    SHIFT_BAR,
+    SHIFTS_FILE_NAME,
+    load_followups,
+    load_topic_shifts,
+    run_followups,
+    searched_alone,
+)
 from assistant.service import Assistant
 
 
@@ -48,6 +60,14 @@ def main() -> None:
         verdict = "meets" if gap <= BAR else "MISSES"
         print(f"{name}: one-turn minus follow-up nDCG@10 = {gap:+.3f} ({by_lang}); "
               f"bar <= {BAR}: {verdict}")
+    shifts = load_topic_shifts(folder / SHIFTS_FILE_NAME)
+    for lang in ("de", "en", None):
+        chosen = [turns for _, case_lang, turns in shifts if lang in (None, case_lang)]
+        share = sum(searched_alone(t) for t in chosen) / len(chosen)
+        print(f"topic shifts {lang or 'all'}: {len(chosen)} cases, searched as the new message "
+              f"alone {share:.0%}" + (f"; bar >= {SHIFT_BAR:.0%}: "
+                                     f"{'meets' if share >= SHIFT_BAR else 'MISSES'}"
+                                     if lang is None else ""))
     if args.cases:
         name = retrievers[0]
         per = {f: result.evaluations[f].results[name].per_query for f in FORMS}

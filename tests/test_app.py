@@ -23,7 +23,7 @@ def test_handler_answers_with_tools_and_sources(app_module, shipped_assistant) -
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "tool-card" in tools and "Starkregen" in tools
     assert ", p. " in sources
-    assert cleared == ""
+    assert cleared["value"] == ""
 
 
 def test_handler_turns_errors_into_sentences(app_module, shipped_assistant) -> None:

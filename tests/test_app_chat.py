@@ -42,10 +42,12 @@ def ask(blocks, message, history=None, turns=None, state=None, filters=NO_FILTER
 
 def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     out = ask(blocks, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
-    assert len(out) == 8  # a new question leaves the filter controls alone
-    history, tools, sources, _, turns, _, chips, state = out
+    assert len(out) == 14  # a new question leaves the filter controls alone
+    history, tools, sources, _, turns, _, chips, state = out[:8]
+    assert out[8]["value"] == "Fragen" and out[12]["label"] == "Filter"  # German page
+    assert out[13]["label"] == "Beispiele"
     assert "Empfohlene Werkzeuge" in tools and "Warum:" in tools
-    assert tools.index("DWD heat warning system") < tools.index("tool-card", 200)
+    assert tools.index("Hitzewarnsystem des DWD") < tools.index("tool-card", 200)
     assert 'href="/documents/hitze-leitfaden.pdf#page=2"' in sources
     assert "Hitze-Leitfaden, S. 2" in sources and "<mark>Hitzewarnungen</mark>" in sources
     assert "hazards:heat" in chips["value"] and "Filter" in chips["label"]
@@ -57,7 +59,7 @@ def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     assert link and "Antwort herunterladen" in tools
     markdown = client.get(link.group(1))
     assert markdown.status_code == 200 and "attachment" in markdown.headers["content-disposition"]
-    assert markdown.text.startswith("# Frage") and "DWD heat warning system" in markdown.text
+    assert markdown.text.startswith("# Frage") and "Hitzewarnsystem des DWD" in markdown.text
     assert client.get("/exports/unknown-token-000.md").status_code == 404
 
     out = ask(blocks, "und nur kostenlose?", history, turns, state)
@@ -83,7 +85,7 @@ def test_a_filter_removed_as_chip_clears_the_control(blocks) -> None:
     assert chips["value"][0] == "hazards:heat" and "Recommended tools" in out[1]
     out = blocks.change_chips([c for c in chips["value"] if c != "hazards:heat"], history,
                               turns, state, *filters)
-    assert out[8] == [] and "hazards:heat" not in out[6]["value"]
+    assert out[-6] == [] and "hazards:heat" not in out[6]["value"]  # -6: the hazards control
 
 
 

@@ -68,7 +68,7 @@ def test_follow_up_filter_chip_browse_and_screenshot(page, app_url) -> None:
     page.wait_for_selector("#chips .token:has-text('Kosten: kostenlos')", timeout=30_000)
 
     # Apply a filter: it shows as a chip (sent back by the server) and narrows the tools.
-    page.locator("#filters").get_by_text("Filters").first.click()
+    page.locator("#filters").get_by_text("Filter").first.click()  # German: the last question
     page.locator("#filter-hazards input").click()
     page.get_by_role("option", name="drought", exact=True).click()
     page.wait_for_selector("#chips .token:has-text('Gefahr: Dürre')", timeout=60_000)

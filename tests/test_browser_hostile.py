@@ -50,7 +50,8 @@ def hostile_app(tmp_path_factory):
     (corpus / "hostile-heat-tool.yaml").write_text(yaml.safe_dump(HOSTILE_TOOL), "utf-8")
     (corpus / "heat <img src=x onerror=alert(1)>.md").write_text(
         "# Heat guide <img src=x onerror=\"window.__pwned='title'\">\n\n"
-        f"Heat shade for hot summers in the city. {payloads('passage')}", "utf-8")
+        f"Heat shade for hot summers in the city. {payloads('passage')} Shade trees help too.",
+        "utf-8")  # the last sentence ends the payload's: sources show whole sentences
     with running_app(root, corpus, TOOLBOX_EDITOR_PASSWORD=EDITOR) as (url, log):
         assert "failed" not in log.read_text(), log.read_text()[-3000:]  # all indexed
         yield url, log

@@ -30,3 +30,39 @@ def test_a_hazard_inside_a_german_compound_replaces_the_old_one() -> None:
                  "Welche Förderprogramme gibt es gegen Hitze?")
     query = standalone_query("und für Starkregenvorsorge?", [first])
     assert "Hitze" not in query and "Förderprogramme" in query and "Starkregenvorsorge" in query
+
+
+HEAVY_RAIN = Turn("Welche Werkzeuge helfen uns, ein Starkregenkonzept zu erstellen? und nur "
+                  "kostenlose?", "Welche Werkzeuge helfen uns, ein Starkregenkonzept zu "
+                  "erstellen? und nur kostenlose?")
+
+
+@pytest.mark.parametrize("message", ["drought", "Dürre", "asdf qwerty", "heatwave",
+                                     "In welchen Städten gibt es Hitzeaktionspläne?"])
+def test_a_fragment_with_a_new_topic_is_searched_alone(message: str) -> None:
+    # issue 21: 'drought' after a heavy-rain conversation was appended to it
+    assert not is_follow_up(message, HEAVY_RAIN.query)
+    assert standalone_query(message, [HEAVY_RAIN]) == message
+
+
+@pytest.mark.parametrize("message", ["kostenlos?", "auf Quartiersebene?", "Starkregen?",
+                                     "Wie finden wir die Standorte?", "an der Küste"])
+def test_fragments_that_narrow_or_ask_on_stay_follow_ups(message: str) -> None:
+    assert is_follow_up(message, HEAVY_RAIN.query)
+
+
+def test_topic_shift_benchmark_is_searched_alone_in_nine_of_ten() -> None:
+    from pathlib import Path
+
+    from assistant.evaluation.followups import (
+        SHIFT_BAR,
+        SHIFTS_FILE_NAME,
+        load_topic_shifts,
+        searched_alone,
+    )
+
+    cases = load_topic_shifts(Path(__file__).parent.parent / "corpus" / "benchmark"
+                              / SHIFTS_FILE_NAME)
+    assert len(cases) >= 20 and {lang for _, lang, _ in cases} == {"de", "en"}
+    share = sum(searched_alone(turns) for _, _, turns in cases) / len(cases)
+    assert share >= SHIFT_BAR

@@ -12,6 +12,7 @@ from assistant.retrieval.tool_ranking import RankedTool
 from assistant.web.present import passages_html, tools_html
 
 from .helpers import PASSAGE
+from .helpers import passage_hit as hit
 from .helpers import sample_answer as answer
 from .helpers import shipped_tool as tool
 
@@ -82,3 +83,77 @@ def test_cards_and_export_show_peer_experiences() -> None:
     shown = Answer(query="Hitze", text="", tools=(ranked,), passages=(), language="de")
     assert "Mannheim" in tools_html(shown) and "<b>heat" not in tools_html(shown)
     assert "Mannheim" in to_markdown(shown)
+
+
+TABLE = hit("| Phase | Werkzeug |\n| Planung | <b>Hitzekarte</b> |", page=3)
+TAIL = hit("infiltration and evaporation.", page=4)
+SAME_PAGE = hit("Hitzewarnungen erreichen auch Kitas, damit sie Kinder schützen.", page=2)
+
+
+def test_table_passages_render_as_tables_with_escaped_cells() -> None:
+    shown = Answer(query="Hitzekarte", text="", tools=(), passages=(TABLE,), language="de")
+    sources = passages_html(shown)
+    assert '<table class="passage-table"><tr><th>Phase</th><th>Werkzeug</th></tr>' in sources
+    assert "<td>&lt;b&gt;<mark>Hitzekarte</mark>&lt;/b&gt;</td>" in sources and "| " not in sources
+
+
+def test_sources_one_entry_per_page_and_no_cut_sentences() -> None:
+    shown = Answer(query="Hitzewarnungen", text="", tools=(), passages=(PASSAGE, SAME_PAGE, TAIL),
+                   language="de")
+    sources = passages_html(shown)
+    assert sources.count("Hitze-Leitfaden, S. 2") == 1 and "[1] [2] Hitze-Leitfaden" in sources
+    assert "Kitas" in sources  # the second passage of the page, under the same entry
+    assert "infiltration" not in sources  # a chunk's tail holds no whole sentence
+    tail_first = passages_html(Answer(query="Hitze", text="", tools=(), language="de",
+                                      passages=(hit("und Verdunstung.", page=2), SAME_PAGE)))
+    assert "[1] [2] Hitze-Leitfaden, S. 2" in tail_first  # the page keeps its heading
+    from assistant.answer.evidence import whole_sentences
+    assert whole_sentences("so it stays. Green roofs store rain. They release it slowly through"
+                           ) == "Green roofs store rain."
+
+
+def test_three_cards_open_each_with_its_best_passage_the_rest_behind_more() -> None:
+    ids = ["dwd-hitzewarnsystem", "efas", "ufz-duerremonitor", "mannheim-hitzeaktionsplan"]
+    ranked = tuple(RankedTool(tool(i), 1.0, (), (PASSAGE, SAME_PAGE)) for i in ids)
+    html = tools_html(Answer(query="Hitze", text="", tools=ranked, passages=(), language="en"))
+    opened, _, hidden = html.partition('<details class="more-tools"><summary>1 more tools')
+    assert opened.count('class="tool-card"') == 3 and hidden.count('class="tool-card"') == 1
+    first = opened.split('class="tool-card"')[1]
+    best, _, more = first.partition('<details class="more"><summary>more</summary>')
+    assert "Pflegeheime" in best and "Kitas" not in best and "Kitas" in more
+
+
+def test_the_answer_never_says_no_passage_fits_above_passages() -> None:
+    from assistant.answer.compose import compose
+    from assistant.answer.compose import TEXTS as ANSWER_TEXTS
+
+    unrelated = hit("Trinkbrunnen stehen in der Innenstadt an vielen Plätzen der Stadt.")
+    ranked = [RankedTool(tool("dwd-hitzewarnsystem"), 1.0, (), (unrelated,))]
+    said = compose("Sturmwarnung Orkan", ranked, [unrelated], "de")
+    assert ANSWER_TEXTS["de"]["no_passage"] not in said.text and said.passages
+    assert ANSWER_TEXTS["de"]["see_passages"] in said.text
+    cut = hit("Gründächer speichern Regen und geben ihn langsam ab durch")
+    assert "durch" not in compose("Gründächer Regen", [], [cut, unrelated], "de").text
+
+
+def test_funding_programmes_are_never_labelled_free_and_unknown_costs_say_so() -> None:
+    from assistant.web.present import cost_label
+
+    funding = tool("dwd-hitzewarnsystem").model_copy(update={"kind": "funding-programme",
+                                                             "cost": "free"})
+    unpriced = tool("dwd-hitzewarnsystem").model_copy(update={"cost": None})
+    assert cost_label(funding, "en") == "" and cost_label(funding, "de") == ""
+    assert cost_label(unpriced, "de") == "Kosten unbekannt"
+    card = tools_html(Answer(query="Förderung", text="", language="de", passages=(),
+                             tools=(RankedTool(funding, 1.0, (), ()),)))
+    assert "kostenlos" not in card and "Förderprogramm" in card
+
+
+def test_english_reasons_list_english_words_only() -> None:
+    ranked = RankedTool(tool("mannheim-hitzeaktionsplan"), 1.0, (), ())
+    html = tools_html(Answer(query="How do cities plan for heat waves with a heat action plan?",
+                             text="", tools=(ranked,), passages=(), language="en"))
+    reasons = html.split('class="reasons">')[1].split("</div>")[0]
+    assert "heat" in reasons and "action" in reasons
+    said = set(re.findall(r"\w+", reasons))
+    assert not {"hitzeaktionsplan", "hitzeaktionspläne", "cities", "tools"} & said

@@ -1,5 +1,6 @@
-"""TOOLBOX_UI_LANGUAGE: the real app over a small real knowledge base shows its fixed texts in
-German with `de` and in English by default; answers still follow each question's language."""
+"""TOOLBOX_UI_LANGUAGE: the real app over a small real knowledge base shows its first screen in
+German with `de` and in English by default; after a question the Ask tab (answer, buttons,
+placeholder, chips, votes) follows that question's language."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def test_german_setting_shows_the_fixed_texts_in_german(apps) -> None:
     shown = labels(blocks)
     assert shown["question"]["label"] == "Ihre Frage"
     assert shown["ask"]["value"] == "Fragen"
-    assert "Neues Gespräch" in shown and "👍 passt" in shown and "👎 passt nicht" in shown
+    assert shown["new"]["value"] == "Neues Gespräch" and shown["fits"]["value"] == "👍 passt"
+    assert shown["does-not-fit"]["value"] == "👎 passt nicht"
     assert shown["filters"]["label"] == "Filter"
     hazards = shown["filter-hazards"]
     assert hazards["label"] == "Gefahr" and ["Hitze", "heat"] in map(list, hazards["choices"])
@@ -86,9 +88,11 @@ def test_german_setting_handlers_answer_in_german(apps) -> None:
     out = blocks.respond("warning service for care homes", [], {}, None, *NO_FILTERS)
     turns, tool_id = out[4], out[5]["value"]
     assert "Recommended tools" in out[1]  # the answer follows the question, not the setting
+    assert out[8]["value"] == "Ask" and out[3]["label"] == "Your question"  # so does the page
     assert blocks.vote_tool(tool_id, turns, 1) == (
-        f"Vielen Dank: Ihr 👍 für das Werkzeug {tool_id} wurde gespeichert.")
-    assert blocks.vote_answer(SimpleNamespace(index=1, liked=False), turns) == (
+        f"Thank you: 👍 on tool {tool_id} recorded.")
+    german = blocks.respond("Hitzewarnungen für Pflegeheime", [], {}, None, *NO_FILTERS)
+    assert blocks.vote_answer(SimpleNamespace(index=1, liked=False), german[4]) == (
         "Vielen Dank: Ihr 👎 für die Antwort wurde gespeichert.")
     _, status = blocks.browse["view"]("")
     assert status.startswith("Passende Werkzeuge: 6. Klicken Sie auf eine Zelle")
@@ -120,8 +124,9 @@ def test_default_setting_keeps_the_fixed_texts_english(apps) -> None:
     out = blocks.respond("Wo bekommen wir Hitzewarnungen für Pflegeheime?", [], {}, None,
                          *NO_FILTERS)
     assert "Empfohlene Werkzeuge" in out[1]  # a German question still gets a German answer
+    assert out[8]["value"] == "Fragen" and out[10]["value"] == "👍 passt"  # and German buttons
     assert blocks.vote_answer(SimpleNamespace(index=1, liked=True), out[4]) == (
-        "Thank you: 👍 on the answer recorded.")
+        "Vielen Dank: Ihr 👍 für die Antwort wurde gespeichert.")
     _, status = blocks.browse["view"]("")
     assert status == "Tools matching: 6. Click a cell to list its tools."
     assert blocks.editor["login"]("guess", SimpleNamespace(session_hash="s",

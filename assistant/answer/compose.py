@@ -14,12 +14,14 @@ from assistant.retrieval.tool_ranking import RankedTool
 from ingest.core.language import analyze, split_sentences
 from ingest.core.records import Hit
 
-__all__ = ["MAX_ANSWER_SENTENCES", "MAX_PASSAGES", "TEXTS", "Answer", "compose", "verify",
-           "cited_sentences"]
+# RankedTool: the type of Answer.tools, so presentation need not reach into retrieval
+__all__ = ["RankedTool", "MAX_ANSWER_SENTENCES", "MAX_PASSAGES", "TEXTS", "Answer", "compose",
+           "verify", "cited_sentences"]
 
 MAX_ANSWER_SENTENCES = 3
 MAX_PASSAGES = 5
 _CITATION = re.compile(r"\s*\[(\d+)\]")
+_WHOLE = re.compile(r"^[\"'„“(]?[A-ZÄÖÜ0-9].*[.!?…][\"'“”)]?$", re.DOTALL)
 
 TEXTS = {
     "en": {
@@ -28,6 +30,7 @@ TEXTS = {
                 "filters.",
         "no_passage": "No guide passage speaks to this directly; the tools below match by "
                       "their descriptions.",
+        "see_passages": "The passages below say more about these tools.",
         "empty": "Please type a question, e.g. “How do we start a heat action plan?”",
         "no_fit": "Nothing in the toolbox fits this question directly.",
         "nearest": "The nearest tools, not a direct match: {names}.",
@@ -40,6 +43,7 @@ TEXTS = {
                 "Versuchen Sie andere Worte oder entfernen Sie Filter.",
         "no_passage": "Keine Textstelle der Leitfäden beantwortet das direkt; die Werkzeuge "
                       "unten passen nach ihrer Beschreibung.",
+        "see_passages": "Mehr zu diesen Werkzeugen in den Textstellen unten.",
         "empty": "Bitte geben Sie eine Frage ein, z. B. „Wie starten wir einen "
                  "Hitzeaktionsplan?“",
         "no_fit": "Zu dieser Frage passt nichts im Werkzeugkasten direkt.",
@@ -85,8 +89,8 @@ def compose(query: str, tools: list[RankedTool], hits: list[Hit], language: str,
     quoted = _quote(query, passages)
     if quoted:
         parts.extend(quoted)
-    elif fits:
-        parts.append(texts["no_passage"])
+    elif fits:  # never "no passage" above passages shown as evidence
+        parts.append(texts["see_passages" if passages else "no_passage"])
     text = verify(" ".join(parts), passages)
     return Answer(query, text, tuple(tools), passages, language, fits=fits)
 
@@ -110,8 +114,10 @@ def _quote(query: str, passages: tuple[Hit, ...]) -> list[str]:
 
 @lru_cache(maxsize=4096)  # top passages recur across questions; split and stem each once
 def _sentences(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """The quotable sentences of a passage (30-400 characters) with their terms."""
-    return tuple((s, frozenset(analyze(s))) for s in split_sentences(text) if 30 <= len(s) <= 400)
+    """The quotable sentences of a passage (30-400 characters, whole: a chunk may start or end
+    inside a sentence) with their terms."""
+    return tuple((s, frozenset(analyze(s))) for s in split_sentences(text)
+                 if 30 <= len(s) <= 400 and _WHOLE.match(s))
 
 
 def verify(text: str, passages: tuple[Hit, ...]) -> str:

@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answer.labels import texts, value_label
-from assistant.query.expand import expand
+from assistant.query.expand import default_glossary, expand
 from assistant.query.filters import Filters
 from assistant.retrieval.tool_ranking import RankedTool, tool_stems
-from ingest.core.language import analyze, words
+from ingest.core.language import STOPWORDS, analyze, split_sentences, words
 
-__all__ = ["MAX_TERMS", "MAX_NAMED_IN", "Why", "query_stems", "highlight", "highlighter",
-           "Highlighter", "why", "why_text", "chip_filters"]
+__all__ = ["MAX_TERMS", "MAX_NAMED_IN", "GENERIC_WORDS", "MAX_SNIPPET", "Why", "query_stems",
+           "highlight", "highlighter", "Highlighter", "is_table", "passage_html",
+           "whole_sentences", "why", "why_text", "STATED_FIELDS", "stated_chips", "chip_filters"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A word of escaped text; an entity (&amp;, &#x27;) is one token, so no word matches inside it.
 _ESCAPED_TOKEN = re.compile(r"&(?:[a-z]+|#x?[0-9a-f]+);|[^\W_]+", re.UNICODE)
 MAX_TERMS = 6
-MAX_NAMED_IN = 2
+MAX_NAMED_IN = 1  # the card's passage names its document too
+# words nearly every question and tool share: naming them says nothing about the fit
+GENERIC_WORDS = frozenset("""tool tools werkzeug werkzeuge help helps helfen hilft need needs
+brauchen municipality municipalities kommune kommunen gemeinde gemeinden town towns city cities
+stadt städte find finden finde""".split())
+MAX_SNIPPET = 700  # characters of a source shown: whole sentences up to about this
+_SENTENCE_START = re.compile(r"^[\"'„“(\[]?[A-ZÄÖÜ0-9]")
+_SENTENCE_STOP = re.compile(r"[.!?:…][\"'“”)\]]?$")
 
 
 @dataclass(frozen=True)
@@ -99,15 +108,62 @@ class Highlighter:
         return escaped
 
 
+def is_table(text: str) -> bool:
+    """A passage of pipe-table rows (ingest/chunk/split.py keeps a table's rows together)."""
+    lines = text.strip().splitlines()
+    return bool(lines) and all(line.startswith("|") and line.endswith("|") for line in lines)
+
+
+def passage_html(text: str, stems: frozenset[str], limit: int = MAX_SNIPPET,
+                 max_rows: int | None = None) -> str:
+    """A passage as HTML, escaped and marked: a table as a <table>, running text as whole
+    sentences (empty when the passage holds none, e.g. a chunk's tail after the overlap)."""
+    if is_table(text):
+        rows = [[cell.strip() for cell in line.strip()[1:-1].split("|")]
+                for line in text.strip().splitlines()]
+        head, *body = rows
+        body = body[:max_rows]
+        marker = highlighter(stems)
+        cells = "".join(f"<th>{marker.mark(c)}</th>" for c in head)
+        lines = "".join("<tr>" + "".join(f"<td>{marker.mark(c)}</td>" for c in row) + "</tr>"
+                        for row in body)
+        return f'<table class="passage-table"><tr>{cells}</tr>{lines}</table>'
+    return highlight(whole_sentences(text, limit), stems)
+
+
+def whole_sentences(text: str, limit: int = MAX_SNIPPET) -> str:
+    """The passage's complete sentences, in order, up to about `limit` characters: a chunk may
+    start or end inside a sentence (chunks overlap), and a cut sentence reads as a wrong one."""
+    sentences = split_sentences(text)
+    if sentences and not _SENTENCE_START.match(sentences[0]):
+        sentences = sentences[1:]
+    if sentences and not _SENTENCE_STOP.search(sentences[-1]):
+        sentences = sentences[:-1]
+    kept: list[str] = []
+    length = 0
+    for sentence in sentences:
+        if kept and length + len(sentence) > limit:
+            break
+        kept.append(sentence)
+        length += len(sentence) + 1
+    return " ".join(kept)
+
+
 def why(ranked: RankedTool, query: str, asked: Filters) -> Why:
     """The evidence for one ranked tool; `asked` holds the hazards and phases the user chose or
     the question implied (the UI filters merged with the answer's chips)."""
     tool = ranked.tool
     stems = tool_stems(tool)
-    translations = expand(query).translations
+    # the question's own words, matched directly or through a translation: a German question
+    # lists German words, an English one English words ('city', never 'stadt, städte')
+    language = expand(query).language
+    glossary = default_glossary()
     terms: dict[str, None] = {}
-    for word in words(" ".join((query, *translations))):
-        if "-" not in word and _stems(word) & stems:  # a compound's parts follow it
+    for word in words(query):
+        if "-" in word or word in STOPWORDS or word in GENERIC_WORDS or word in terms:
+            continue  # a compound's parts follow it
+        if _stems(word) & stems or any(_stems(t) & stems
+                                       for t in glossary.translate(word, language)):
             terms.setdefault(word, None)
     named = dict.fromkeys((h.chunk.title, h.chunk.page_start) for h in ranked.passages)
     return Why(terms=tuple(terms)[:MAX_TERMS],
@@ -128,6 +184,17 @@ def why_text(evidence: Why, language: str) -> str:
     parts += [f"{t['named_in']} „{title}“, {t['page']} {page}" if language == "de" else
               f"{t['named_in']} “{title}”, {t['page']} {page}" for title, page in evidence.named_in]
     return "; ".join(parts) or t["similar"]
+
+
+# What a question states and a chip may show: its hazards, and the conditions that filter (cost,
+# language). Phases, kinds and scales it seems to lean to only raise tools ('Bürger' is no
+# request for participation methods), so they are not shown as if they were filters.
+STATED_FIELDS = ("hazards", "costs", "languages")
+
+
+def stated_chips(chips: Sequence[str]) -> tuple[str, ...]:
+    """The chips (`field:value`) inferred from a question that it states."""
+    return tuple(c for c in chips if c.partition(":")[0] in STATED_FIELDS)
 
 
 def chip_filters(chips: tuple[str, ...]) -> Filters:

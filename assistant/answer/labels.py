@@ -41,6 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider": "Provider",
         "question": "Question",
         "rate": "Rate a tool shown",
+        "more": "more",
+        "cost_unknown": "cost unknown",
+        "more_tools": "{n} more tools",
     },
     "de": {
         "tools": "Empfohlene Werkzeuge",
@@ -66,6 +69,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider": "Anbieter",
         "question": "Frage",
         "rate": "Ein gezeigtes Werkzeug bewerten",
+        "more": "mehr",
+        "cost_unknown": "Kosten unbekannt",
+        "more_tools": "{n} weitere Werkzeuge",
     },
 }
 
@@ -93,7 +99,7 @@ _GERMAN_VALUES: dict[str, str] = {
     "checklist": "Checkliste", "training": "Schulung",
     "participation-method": "Beteiligungsmethode", "standard": "Norm",
     "map-service": "Kartendienst", "funding-programme": "Förderprogramm",
-    "simulation-model": "Simulationsmodell",
+    "simulation-model": "Simulationsmodell", "software": "Software",
 }
 _ENGLISH_VALUES: dict[str, str] = {"de": "German", "en": "English", "eu": "EU"}
 

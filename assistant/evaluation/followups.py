@@ -29,6 +29,8 @@ __all__ = ["FILE_NAME", "FORMS", "BAR", "FollowUp", "load_followups", "conversat
            "FollowUpResult", "run_followups"]
 
 FILE_NAME = "followups.jsonl"
+SHIFTS_FILE_NAME = "topic_shifts.jsonl"  # {"_id", "lang", "turns"}: the last turn is a new topic
+SHIFT_BAR = 0.9  # share of topic shifts searched as the last message alone
 FORMS = ("one_turn", "follow_up", "last_turn_alone")
 BAR = 0.05  # follow-ups' nDCG@10 within this of the same needs asked in one turn
 
@@ -62,6 +64,23 @@ def load_followups(path: Path, queries: dict[str, dict[str, Any]]) -> list[Follo
     if not cases:
         raise DatasetProblem(f"{path}: no cases")
     return cases
+
+
+def load_topic_shifts(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(id, lang, turns) of a topic_shifts.jsonl: conversations whose last message is new."""
+    cases = []
+    for number, record in json_lines(path):
+        turns = record.get("turns")
+        if not (isinstance(turns, list) and len(turns) >= 2
+                and all(isinstance(t, str) and t.strip() for t in turns)):
+            raise DatasetProblem(f"{path}:{number}: 'turns' must list at least two messages")
+        cases.append((str(record.get("_id")), str(record.get("lang") or ""), tuple(turns)))
+    return cases
+
+
+def searched_alone(turns: tuple[str, ...]) -> bool:
+    """Whether the last message is searched as it is, without the turns before it."""
+    return conversation_query(turns) == turns[-1].strip()
 
 
 def conversation_query(turns: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assistant.answer.evidence import stated_chips
 from assistant.answer.labels import chip_label
 from assistant.query.conversation import Turn, is_follow_up
 from assistant.query.filters import Filters
@@ -44,7 +45,9 @@ def filter_chips(filters: Filters) -> list[str]:
 
 
 def shown(filters: Filters, inferred: Sequence[str], state: ChipState) -> ChipState:
-    """The chips after an answer: the UI filters, then what the question implied."""
+    """The chips after an answer: the UI filters, then what the question states (its hazards,
+    cost and language; see evidence.STATED_FIELDS)."""
+    inferred = stated_chips(inferred)
     active = list(dict.fromkeys([*filter_chips(filters), *inferred]))
     removed = tuple((c, o) for c, o in state.removed if c not in active)
     return ChipState(tuple(active), tuple(inferred), removed)
@@ -82,7 +85,7 @@ def change(state: ChipState, selected: Sequence[str], filters: Filters
 
 def for_message(state: ChipState, message: str, history: Sequence[Turn]) -> ChipState:
     """A follow-up keeps the chips the user removed; a new topic starts with none removed."""
-    if history and is_follow_up(message):
+    if history and is_follow_up(message, history[-1].query):
         return state
     return ChipState(state.active, state.inferred, ())
 

@@ -10,25 +10,37 @@ import html
 import re
 from collections.abc import Callable
 
-from assistant.answer.compose import TEXTS, Answer
-from assistant.answer.evidence import chip_filters, highlight, query_stems, why, why_text
+from assistant.answer.compose import TEXTS, Answer, RankedTool
+from assistant.answer.evidence import (
+    MAX_SNIPPET,
+    chip_filters,
+    passage_html,
+    query_stems,
+    stated_chips,
+    why,
+    why_text,
+)
 from assistant.answer.labels import texts, tool_description, tool_name, ui, value_label
 from assistant.query.filters import Filters
 from assistant.web.browse import Matrix
 from ingest.core.records import Hit, Tool
 
-__all__ = ["CSS", "EXPERIENCE_TEXTS", "escape_markdown", "answer_markdown", "safe_link", "DocUrl",
-           "tools_html", "passages_html", "experiences_html", "experiences_markdown",
-           "matrix_rows", "matrix_headers", "tool_list_html"]
+__all__ = ["FIRST_TOOLS", "CSS", "EXPERIENCE_TEXTS", "escape_markdown", "answer_markdown",
+           "safe_link", "DocUrl", "tools_html", "passages_html", "experiences_html",
+           "experiences_markdown", "matrix_rows", "matrix_headers", "tool_list_html", "cost_label"]
 
+FIRST_TOOLS = 3  # cards shown open; the rest behind "more tools", so the page stays short
+CARD_SNIPPET, CARD_TABLE_ROWS = 220, 2  # a card's best passage: a glance, the source has more
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
-.tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin-bottom: 10px;}
-.tool-card h4 {margin: 0 0 4px 0;}
+.tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 10px; margin-bottom: 8px;}
+.tool-card h4 {margin: 0 0 2px 0;}
+.tool-card .passage {margin: 4px 0;}
+.tool-card details.more {font-size: 0.9em;}
 .tool-meta {color: #57606a; font-size: 0.9em;}
 .tag {display: inline-block; background: #eef2f7; border-radius: 10px; padding: 0 8px;
       margin: 2px 4px 2px 0; font-size: 0.85em;}
-.reasons {margin: 6px 0; font-size: 0.9em;}
+.reasons {margin: 3px 0; font-size: 0.9em;}
 .passage {border-left: 3px solid #8fb3d9; padding-left: 8px; margin: 6px 0; font-size: 0.9em;}
 .passage-source {color: #57606a; font-size: 0.85em;}
 .experiences {margin: 6px 0; font-size: 0.9em;}
@@ -38,6 +50,10 @@ CSS = """
 .searched {color: #6e7781; font-size: 0.85em; margin-bottom: 8px;}
 .evidence {margin-top: 6px; font-size: 0.9em;}
 .export-row {margin: -4px 0 8px 0;}
+.tool-card details.more summary, details.more-tools summary {cursor: pointer; color: #0969da;}
+.passage-table {border-collapse: collapse; margin: 4px 0;}
+.passage-table th, .passage-table td {border: 1px solid #d0d7de; padding: 2px 6px;
+      text-align: left; vertical-align: top;}
 .export {display: inline-block; border: 1px solid #d0d7de; border-radius: 6px; padding: 2px 10px;
          font-size: 0.9em; text-decoration: none;}
 """
@@ -94,60 +110,86 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
         head += f'<p class="no-fit">{html.escape(notice)}</p>'
     searched = answer.search_query or answer.query
     stems = query_stems(searched)
-    asked = filters.merged(chip_filters(answer.chips))
-    cards = []
-    for rank, ranked in enumerate(answer.tools, start=1):
-        tool = ranked.tool
-        language = answer.language
-        tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
-                       for v in (*tool.hazards, *tool.phases))
-        evidence = "".join(_passage_html(hit, t, stems, doc_url) for hit in ranked.passages)
-        if evidence:
-            evidence = (f'<div class="evidence"><b>{html.escape(t["evidence"])}:</b>'
-                        f"{evidence}</div>")
-        link = safe_link(str(tool.url) if tool.url else None, tool_name(tool, language))
-        meta = " · ".join(html.escape(x) for x in (
-            tool.provider or "", value_label(tool.kind, language),
-            value_label(tool.cost, language) if tool.cost else "") if x)
-        cards.append(
-            f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
-            f'<div class="tool-meta">{meta}</div>'
-            f"<div>{tags}</div>"
-            f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
-            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
-            f"<details><summary>{html.escape(t['description'])}</summary>"
-            f"{html.escape(tool_description(tool, language))}</details>"
-            f"{experiences_html(tool, language)}{evidence}</div>"
-        )
-    return head + "".join(cards)
+    asked = filters.merged(chip_filters(stated_chips(answer.chips)))
+    cards = [_card(rank, ranked, answer.language, t, stems, doc_url, searched, asked)
+             for rank, ranked in enumerate(answer.tools, start=1)]
+    shown, rest = cards[:FIRST_TOOLS], cards[FIRST_TOOLS:]
+    summary = html.escape(t["more_tools"].format(n=len(rest)))
+    more = (f'<details class="more-tools"><summary>{summary}</summary>{"".join(rest)}</details>'
+            if rest else "")
+    return head + "".join(shown) + more
 
+
+def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
+          stems: frozenset[str], doc_url: DocUrl, searched: str, asked: Filters) -> str:
+    """One tool: name, provider and kind, why it fits, its best passage; the description,
+    experiences and other passages behind "more"."""
+    tool = ranked.tool
+    # hazards only: phase tags wrapped every card to a second line (issue 21: a short page)
+    tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
+                   for v in tool.hazards)
+    passages = [p for p in (_passage_html(hit, t, stems, doc_url, limit=CARD_SNIPPET,
+                                          max_rows=CARD_TABLE_ROWS)
+                            for hit in ranked.passages) if p]
+    source_line = '<div class="passage-source">'
+    labelled = f'{source_line}<b>{html.escape(t["evidence"])}:</b> '
+    best = (f'<div class="evidence">{passages[0].replace(source_line, labelled, 1)}</div>'
+            if passages else "")
+    hidden = (f"<p>{html.escape(tool_description(tool, language))}</p>"
+              f"{experiences_html(tool, language)}"
+              + "".join(passages[1:]))
+    link = safe_link(str(tool.url) if tool.url else None, tool_name(tool, language))
+    meta = " · ".join(html.escape(x) for x in (
+        tool.provider or "", value_label(tool.kind, language), cost_label(tool, language)) if x)
+    return (f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
+            f'<div class="tool-meta">{meta} {tags}</div>'
+            f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
+            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>{best}"
+            f'<details class="more"><summary>{html.escape(t["more"])}</summary>{hidden}'
+            "</details></div>")
 
 
 def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
-    """The numbered sources the answer cites ([n] in the answer is the n-th here)."""
+    """The numbered sources the answer cites ([n] in the answer is the n-th passage), one entry
+    per page: passages of the same page share it, as "[1] [2]"."""
     t = texts(answer.language)
     head = f"<h3>{html.escape(t['sources'])}</h3>"
     if not answer.passages:
         return f"{head}<p>{html.escape(t['no_passages'])}</p>"
     stems = query_stems(answer.search_query or answer.query)
-    return head + "".join(_passage_html(hit, t, stems, doc_url, number) for number, hit in
-                          enumerate(answer.passages, start=1))
+    pages: dict[tuple[str, int], list[tuple[int, Hit]]] = {}
+    for number, hit in enumerate(answer.passages, start=1):
+        pages.setdefault((hit.chunk.doc_id, hit.chunk.page_start), []).append((number, hit))
+    entries = []
+    for same_page in pages.values():
+        numbers = [number for number, _ in same_page]
+        # a passage without a whole sentence (a chunk's tail) is left out; the page's heading
+        # goes on the first one shown, with every number that cites the page
+        shown = [hit for _, hit in same_page if passage_html(hit.chunk.text, stems)]
+        entries += [_passage_html(hit, t, stems, doc_url, numbers if i == 0 else None,
+                                  with_source=i == 0) for i, hit in enumerate(shown)]
+    return head + "".join(entries)
 
 
 def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: DocUrl,
-                  number: int | None = None) -> str:
+                  numbers: list[int] | None = None, with_source: bool = True,
+                  limit: int = MAX_SNIPPET, max_rows: int | None = None) -> str:
+    """One passage with its document and page; empty when it holds no whole sentence."""
     chunk = hit.chunk
-    label = f"[{number}] " if number else ""
-    snippet = chunk.text if len(chunk.text) <= 600 else chunk.text[:600] + " …"
+    body = passage_html(chunk.text, stems, limit, max_rows)
+    if not body:
+        return ""
+    label = "".join(f"[{n}] " for n in numbers or ())
     source = f"{html.escape(chunk.title)}, {html.escape(t['page'])} {chunk.page_start}"
     url = doc_url(chunk.doc_id)
     if url:
         source = (f'<a class="page-link" href="{html.escape(url, quote=True)}#page='
                   f'{chunk.page_start}" target="_blank" rel="noopener noreferrer" '
                   f'title="{html.escape(t["open_page"], quote=True)}">{source}</a>')
-    return (f'<div class="passage"><div class="passage-source">{label}{source}'
-            f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
-            f"{highlight(snippet, stems)}</div>")
+    heading = (f'<div class="passage-source">{label}{source}'
+               f'{" · " + html.escape(chunk.section) if chunk.section else ""}</div>'
+               if with_source else "")
+    return f'<div class="passage">{heading}{body}</div>'
 
 
 def experiences_html(tool: Tool, language: str = "en") -> str:
@@ -195,12 +237,13 @@ def matrix_headers(matrix: Matrix, language: str = "en") -> list[str]:
     return [ui(language)["hazard_phase"], *(value_label(p, language) for p in matrix.phases)]
 
 
-def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
-                   language: str = "en") -> str:
-    """A Browse cell's tools (a whole hazard without `phase`): name with link, provider, kind,
-    summary."""
-    heading = value_label(hazard, language) + (
-        f" × {value_label(phase, language)}" if phase else "")
+def tool_list_html(tools: list[Tool], hazard: str | None, phase: str | None = None,
+                   language: str = "en", heading: str = "") -> str:
+    """A Browse cell's tools (a whole hazard without `phase`; the search's matches under
+    `heading` without a hazard): name with link, provider, kind, summary."""
+    if hazard is not None:
+        heading = value_label(hazard, language) + (
+            f" × {value_label(phase, language)}" if phase else "")
     items = "".join(
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
         f"{safe_link(str(t.url) if t.url else None, tool_name(t, language))}</h4>"
@@ -211,8 +254,14 @@ def tool_list_html(tools: list[Tool], hazard: str, phase: str | None = None,
 
 
 def _meta(tool: Tool, language: str = "en") -> str:
-    # English shows the stored values as they are; German needs the display names.
-    values = [tool.kind, tool.cost or ""]
-    if language != "en":
-        values = [value_label(v, language) if v else "" for v in values]
-    return " · ".join(x for x in (tool.provider or "", *values) if x)
+    # kinds and costs as words ('data portal', 'Datenportal'), never the stored ids
+    return " · ".join(x for x in (tool.provider or "", value_label(tool.kind, language),
+                                  cost_label(tool, language)) if x)
+
+
+def cost_label(tool: Tool, language: str) -> str:
+    """What using the tool costs, as words; 'unknown' where the record does not say. A funding
+    programme gives money: its cost field says nothing a reader would call 'free'."""
+    if tool.kind == "funding-programme":
+        return ""
+    return value_label(tool.cost, language) if tool.cost else texts(language)["cost_unknown"]

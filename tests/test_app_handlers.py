@@ -1,0 +1,87 @@
+"""The app's handlers as plain functions (assistant/web/handlers.py) over a small real knowledge
+base: named results, no gradio and no browser."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from assistant.web import handlers
+from assistant.web.handlers import AnswerView, Links
+from ingest.core.settings import Settings
+
+from .app_server import small_corpus
+
+NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, embedder):
+    from assistant.service import Assistant
+
+    root = tmp_path_factory.mktemp("handlers")
+    settings = Settings.from_env(environ={}, data_dir=root / "data",
+                                 corpus_dir=small_corpus(root / "corpus"),
+                                 collection=f"handlers-{uuid.uuid4().hex[:8]}")
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    return assistant
+
+
+def turn(assistant, message, before: AnswerView | None = None,
+         filters=NO_FILTERS) -> AnswerView:
+    return handlers.answer_turn(
+        assistant, Links(lambda doc_id: None), message, before and before.history,
+        before and before.turns, before and before.chip_state, filters,
+        handlers.page_language(before and before.turns, "en"))
+
+
+def test_an_answer_is_a_named_result_in_the_questions_language(assistant) -> None:
+    view = turn(assistant, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
+    assert view.changed and view.tool_choices[0][1] == "dwd-hitzewarnsystem"
+    assert "Empfohlene Werkzeuge" in view.tools_html and "Quellen" in view.sources_html
+    assert view.texts.ask == "Fragen" and view.texts.placeholder.startswith("Wo finde")
+    assert view.turns[1]["language"] == "de"
+    english = turn(assistant, "Which drought monitoring tools exist?", view)
+    assert english.texts.ask == "Ask" and english.texts.new == "New conversation"
+
+
+def test_a_topic_shift_searches_the_new_message_alone_and_drops_its_chips(assistant) -> None:
+    first = turn(assistant, "Welche Werkzeuge helfen bei Starkregen? nur kostenlose")
+    assert "costs:free" in first.chip_values
+    shifted = turn(assistant, "drought", first)
+    assert shifted.turns[3]["search"] == "drought"
+    assert "costs:free" not in shifted.chip_values
+    assert shifted.tool_choices[0][1] == "ufz-duerremonitor"
+    follow = turn(assistant, "nur kostenlose?", shifted)
+    assert follow.turns[5]["search"] == "drought nur kostenlose?"
+
+
+def test_votes_follow_the_language_of_the_turn(assistant) -> None:
+    view = turn(assistant, "Hitzewarnungen für Pflegeheime")
+    said = handlers.vote_tool(assistant, view.tool_choices[0][1], view.turns, 1, "en")
+    assert said.startswith("Vielen Dank")
+    assert handlers.vote_answer(assistant, 0, True, view.turns, "en") == (
+        "Nur Antworten können bewertet werden.")
+    assert handlers.vote_tool(assistant, None, {}, 1, "en").startswith("Ask a question first")
+
+
+def test_the_browse_list_follows_the_search(assistant) -> None:
+    tools = list(assistant.retriever.snapshot.tools.values())
+    picked = ("heat", None)
+    everything = handlers.browse_view(tools, "", picked, "en")
+    narrowed = handlers.browse_view(tools, "Trinkbrunnen", picked, "en")
+    assert everything.listing.count("tool-card") > narrowed.listing.count("tool-card") == 1
+    assert "Halle" in narrowed.listing and narrowed.status.startswith("Tools matching: 1.")
+    unpicked = handlers.browse_view(tools, "Hitze", None, "en")
+    assert "DWD heat warning system" in unpicked.listing and "Dürremonitor" not in (
+        unpicked.listing)
+    assert "data-portal" not in everything.listing + handlers.browse_view(
+        tools, "", ("drought", None), "en").listing  # kinds as words
+
+
+def test_evaluation_without_an_upload_says_so(assistant) -> None:
+    view = handlers.run_evaluation(assistant, handlers.UPLOAD, None, ["bm25"],
+                                   lambda *_: None)
+    assert view.summary == "Choose a BEIR zip to upload first." and view.plot is None
