@@ -111,3 +111,20 @@ def test_two_column_prose_is_read_column_after_column_not_as_a_table() -> None:
     flat = " ".join(text.split())
     assert "Die Grundlage von Untersuchungen zum Verhalten des Kanalnetzes" in flat
     assert "Tabelle 5" in flat  # the page's real table is still there
+
+
+def test_a_passage_shows_the_printed_page_and_links_the_file_page() -> None:
+    from assistant.answer import compose
+    from assistant.present import passages_html
+    from ingest.records import Hit
+    from ingest.storemeta import chunk_from, chunk_metadata
+
+    wicke = report("Wicke-2021-1323.pdf")
+    chunk = next(c for c in chunk_document(wicke, ChunkingParams(800, 100), MentionFinder({}))
+                 if c.page_start == 14)
+    stored = chunk_from(chunk.chunk_id, chunk.text, chunk_metadata(chunk))
+    assert (stored.page_label, stored.publisher, stored.year) == ("2", "Umweltbundesamt", "2021")
+    shown = passages_html(compose("Fassade", [], [Hit(stored, 1.0)], "en"),
+                          lambda doc_id: f"/documents/{doc_id}.pdf")
+    assert "(Umweltbundesamt, 2021), p. 2</a>" in shown
+    assert 'href="/documents/wicke-2021-1323.pdf#page=14"' in shown

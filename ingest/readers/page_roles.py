@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 EDGE_LINES = 3  # lines from the top and from the bottom looked at for running heads and feet
 MIN_REPEATS = 3  # pages a line must recur on to be a running line
@@ -51,37 +52,51 @@ def _edges(lines: list[str]) -> list[str]:
     return lines[:EDGE_LINES] + lines[max(EDGE_LINES, len(lines) - EDGE_LINES):]
 
 
-def running_lines(page_texts: Sequence[str]) -> frozenset[str]:
-    """Keys of the lines that recur at page edges: the document's running heads and feet."""
+class Running(NamedTuple):
+    lines: frozenset[str]  # keys of the running heads and feet
+    numbered: frozenset[str]  # ... of those whose number changes from page to page
+
+
+def running_lines(page_texts: Sequence[str]) -> Running:
+    """The lines that recur at page edges: the document's running heads and feet."""
     seen: Counter[str] = Counter()
+    numbers: dict[str, set[str]] = {}
     for text in page_texts:
-        seen.update({_key(line) for line in _edges(_lines(text))
-                     if not _PAGE_NUMBER.match(line)})
+        lines = _lines(text)
+        if len(lines) <= 2 * EDGE_LINES:  # a page of a few lines has no head apart from body
+            continue
+        edges = {line for line in _edges(lines) if not _PAGE_NUMBER.match(line)}
+        seen.update({_key(line) for line in edges})
+        for line in edges:
+            numbers.setdefault(_key(line), set()).update(_NUMBER_IN_LINE.findall(line))
     needed = max(MIN_REPEATS, round(MIN_SHARE * len(page_texts)))
-    return frozenset(key for key, count in seen.items() if count >= needed)
+    keys = frozenset(key for key, count in seen.items() if count >= needed)
+    return Running(keys, frozenset(key for key in keys if len(numbers[key]) > 1))
 
 
-def strip_running(text: str, running: frozenset[str]) -> tuple[str, str]:
+def strip_running(text: str, running: Running) -> tuple[str, str]:
     """The page text without running lines and page numbers, and the printed page number
-    ("" when the page prints none)."""
+    ("" when the page prints none). Only lines next to the page's edge are cut: from the top
+    and from the bottom, up to the first line that is neither."""
     lines = text.splitlines()
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    edges = set(filled[:EDGE_LINES] + filled[max(EDGE_LINES, len(filled) - EDGE_LINES):])
+    cut: set[int] = set()
     label = in_running = ""
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if index in edges:
+    for edge in (filled[:EDGE_LINES], filled[::-1][:EDGE_LINES]):
+        for index in edge:
+            stripped = lines[index].strip()
             number = _PAGE_NUMBER.match(stripped)
+            key = _key(stripped)
             if number:
                 label = label or number.group(1)
-                continue
-            if _key(stripped) in running:
+            elif key in running.lines:
                 found = _NUMBER_IN_LINE.search(stripped)
-                if found and not in_running:
+                if found and not in_running and key in running.numbered:
                     in_running = found.group()
-                continue
-        kept.append(line)
+            else:
+                break
+            cut.add(index)
+    kept = [line for index, line in enumerate(lines) if index not in cut]
     return "\n".join(kept), label or in_running
 
 

@@ -14,8 +14,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pypdf import PageObject
-
 _PLACEHOLDER = re.compile(r"^(?:untitled|unbenannt|microsoft word|document|dokument)\b|"
                           r"^\d{6,}|_|\.(?:docx?|pdf|indd|qxd)$", re.IGNORECASE)
 _PUBLISHER_LABEL = re.compile(r"^(?:herausgeber(?:in)?|herausgegeben von|publisher|"
@@ -31,8 +29,9 @@ def usable_title(value: str) -> str:
     return "" if not value or _PLACEHOLDER.search(value) else value[:_MAX_TITLE]
 
 
-def largest_print(page: PageObject) -> str:
-    """The text the page prints largest (a cover's or first page's title), in reading order."""
+def largest_print(page: Any) -> str:
+    """The text a pypdf page prints largest (a cover's or first page's title), in reading
+    order (pypdf is imported by ingest/readers/pdf.py alone)."""
     pieces: list[tuple[float, str]] = []
 
     def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
