@@ -4,7 +4,8 @@ Both are decided by a vocabulary: the words the same document prints whole elsew
 report spells its own terms many times) and the domain glossary's words. A line-end hyphen
 before a lower-case word is a syllable break ("Kommu-/nen") unless the document writes the
 hyphenated form ("blau-grün-grau"); before an upper-case word, a digit or an abbreviation it is
-a real hyphen ("Hochwasser-/Risikomanagement", "DWA-/M 119"); before "und"/"oder" it is the
+a real hyphen ("Hochwasser-/Risikomanagement", "DWA-/M 119"); in English text an unknown join
+is taken for a hyphenated compound ("pre-/constructed"); before "und"/"oder" it is the
 suspended hyphen of "Sach- und Personenschäden" and stays with its space. A kerning gap ("F
 ällen", "Dime nsion") is closed only when the joined word is known and neither part is.
 """
@@ -45,9 +46,11 @@ def glossary_words(path: Path = GLOSSARY) -> frozenset[str]:
 class Vocabulary:
     """Lower-case word counts of one document, line-end fragments left out."""
 
-    def __init__(self, glossary: frozenset[str] | None = None) -> None:
+    def __init__(self, glossary: frozenset[str] | None = None, language: str = "de") -> None:
         self.counts: Counter[str] = Counter()
         self.glossary = glossary_words() if glossary is None else glossary
+        # English writes compounds with a hyphen ("model-based"), German joins them
+        self.hyphenates_compounds = language == "en"
 
     def add(self, text: str) -> None:
         self.counts.update(w.lower() for w in _WORD.findall(_BROKEN.sub(" ", text)))
@@ -79,6 +82,8 @@ def join_broken(left: str, right: str, vocabulary: Vocabulary) -> tuple[str, str
         return f"{left}-{right}", "vocabulary"
     if joined:
         return left + right, "vocabulary"
+    if vocabulary.hyphenates_compounds:  # an unknown English join is most often a compound
+        return f"{left}-{right}", "default"
     return left + right, "default"
 
 
@@ -121,8 +126,9 @@ def close_gaps(text: str, vocabulary: Vocabulary) -> str:
     return "".join(out)
 
 
-def vocabulary_of(texts: Iterable[str], glossary: frozenset[str] | None = None) -> Vocabulary:
-    vocabulary = Vocabulary(glossary)
+def vocabulary_of(texts: Iterable[str], glossary: frozenset[str] | None = None,
+                  language: str = "de") -> Vocabulary:
+    vocabulary = Vocabulary(glossary, language)
     for text in texts:
         vocabulary.add(text)
     return vocabulary

@@ -41,7 +41,7 @@ class PdfPages(Sequence[Page]):
     """
 
     def __init__(self, reader: PdfReader, path: Path, headings: dict[int, list[str]],
-                 labels: Sequence[str] = ()) -> None:
+                 labels: Sequence[str] = (), language: str = "") -> None:
         self._reader = reader
         self._path = path
         self._headings = headings
@@ -53,7 +53,9 @@ class PdfPages(Sequence[Page]):
         self.roles: list[str] = []
         for text, _ in stripped:
             self.roles.append(page_role(text, self.roles[-1] if self.roles else ""))
-        self.vocabulary = vocabulary_of(text for text, _ in stripped)
+        self.language = language or detect_language(
+            " ".join(text for text, _ in stripped[:_PROBE_PAGES + 2]))
+        self.vocabulary = vocabulary_of((text for text, _ in stripped), language=self.language)
         self._ready: dict[int, str] = {}  # cleaned texts read up front, handed out once
 
     def __len__(self) -> int:
@@ -155,7 +157,7 @@ def read_pdf(path: Path) -> Document:
         raise FileProblem(path, f"not a readable PDF ({err.__class__.__name__}: {err})") from None
     if count == 0:
         raise FileProblem(path, "PDF has no pages")
-    pages = PdfPages(reader, path, headings, _printed_labels(reader, root))
+    pages = PdfPages(reader, path, headings, _printed_labels(reader, root), lang[:2].lower())
     probe = [pages.text(i) for i in range(min(_PROBE_PAGES, count))]
     if not any(text.strip() for text in probe) and not any(
             pages.plain(i).strip() for i in range(count)):
@@ -173,7 +175,7 @@ def read_pdf(path: Path) -> Document:
         doc_id=doc_id_for(path),
         title=title,
         path=str(path),
-        language=lang[:2].lower() if lang else detect_language(" ".join(probe)),
+        language=pages.language,
         pages=pages,
         publisher=publisher_of(edges),
         year=year_of(edges, info),
