@@ -124,8 +124,8 @@ def test_three_cards_open_each_with_its_best_passage_the_rest_behind_more() -> N
 
 
 def test_the_answer_never_says_no_passage_fits_above_passages() -> None:
-    from assistant.answer.compose import compose
     from assistant.answer.compose import TEXTS as ANSWER_TEXTS
+    from assistant.answer.compose import compose
 
     unrelated = hit("Trinkbrunnen stehen in der Innenstadt an vielen Plätzen der Stadt.")
     ranked = [RankedTool(tool("dwd-hitzewarnsystem"), 1.0, (), (unrelated,))]

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.core.language import STOPWORDS, language_score, stem, words
+from ingest.core.language import GLOSSARY_FILE, STOPWORDS, language_score, stem, words
 
 __all__ = ["GLOSSARY", "MAX_COMPOUND", "Expansion", "Glossary", "default_glossary", "expand",
            "question_language"]
 
-GLOSSARY = Path(__file__).with_name("glossary_de_en.tsv")
+GLOSSARY = GLOSSARY_FILE
 _MAX_PHRASE = 3
 _MIN_PART = 3  # shortest compound part worth a lookup ('see', 'amt')
 # Longest word taken apart as a compound: splitting tries every cut and recurses on the tail,

@@ -180,7 +180,11 @@ def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: D
     if not body:
         return ""
     label = "".join(f"[{n}] " for n in numbers or ())
-    source = f"{html.escape(chunk.title)}, {html.escape(t['page'])} {chunk.page_start}"
+    # the page number the reader sees printed; the link opens the file's page (page_start)
+    shown = chunk.page_label or str(chunk.page_start)
+    origin = ", ".join(x for x in (chunk.publisher, chunk.year) if x)
+    source = (f"{html.escape(chunk.title)}{f' ({html.escape(origin)})' if origin else ''}, "
+              f"{html.escape(t['page'])} {html.escape(shown)}")
     url = doc_url(chunk.doc_id)
     if url:
         source = (f'<a class="page-link" href="{html.escape(url, quote=True)}#page='

@@ -116,6 +116,9 @@ def chunk_document(doc: Document, params: ChunkingParams, mentions: MentionFinde
                     hazards=doc.hazards,
                     phases=doc.phases,
                     tool_ids=mentions.find(f"{section}\n{text}"),
+                    page_label=page.label if page.label != str(page.number) else "",
+                    publisher=doc.publisher,
+                    year=doc.year,
                 ))
         if on_page is not None:
             on_page(done, total)

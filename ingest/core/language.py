@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 
-__all__ = ["STOPWORDS_EN", "STOPWORDS_DE", "STOPWORDS", "fold", "words", "stem", "content_words",
+__all__ = ["GLOSSARY_FILE",
+           "STOPWORDS_EN", "STOPWORDS_DE", "STOPWORDS", "fold", "words", "stem", "content_words",
            "analyze", "detect_language", "language_score", "split_sentences"]
+
+# The German-English domain glossary: query expansion translates with it, the PDF reader's
+# hyphen repair takes its German words as known words.
+GLOSSARY_FILE = Path(__file__).with_name("glossary_de_en.tsv")
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9\"'(])")

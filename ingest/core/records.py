@@ -95,6 +95,8 @@ class Page:
     number: int
     text: str
     headings: tuple[str, ...] = ()  # headings known to start on this page (from a PDF outline)
+    label: str = ""  # the page number the page prints ("" = its number in the file)
+    role: str = ""  # contents, figures, imprint, references, index: no reading matter
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Document:
     hazards: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
     supersedes: str = ""
+    publisher: str = ""
+    year: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,9 @@ class Chunk:
     cost: str = ""
     tool_ids: tuple[str, ...] = ()
     superseded: bool = False  # a later edition replaces this passage's document
+    page_label: str = ""  # the page number printed on page_start ("" = the same number)
+    publisher: str = ""
+    year: str = ""
 
 
 @dataclass(frozen=True)

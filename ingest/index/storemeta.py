@@ -14,7 +14,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         "kind": chunk.kind, "source_id": chunk.source_id, "doc_id": chunk.doc_id,
         "title": chunk.title, "section": chunk.section, "page_start": chunk.page_start,
         "page_end": chunk.page_end, "tool_kind": chunk.tool_kind, "cost": chunk.cost,
-        "superseded": chunk.superseded,
+        "superseded": chunk.superseded, "page_label": chunk.page_label,
+        "publisher": chunk.publisher, "year": chunk.year,
     }
     lists = {
         "hazards": chunk.hazards, "phases": chunk.phases, "scale": chunk.scale,
@@ -34,4 +35,6 @@ def chunk_from(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         phases=tuple(meta.get("phases", ())), scale=tuple(meta.get("scale", ())),
         tool_kind=meta.get("tool_kind", ""), cost=meta.get("cost", ""),
         tool_ids=tuple(meta.get("tool_ids", ())), superseded=bool(meta.get("superseded", False)),
+        page_label=meta.get("page_label", ""), publisher=meta.get("publisher", ""),
+        year=meta.get("year", ""),
     )

@@ -19,25 +19,46 @@ from ingest.core.errors import FileProblem
 from ingest.core.language import detect_language
 from ingest.core.records import Document, Page
 from ingest.parse.common import doc_id_for, document_tags, first_line, keyword_tags
+from ingest.parse.hyphenation import repair, vocabulary_of
+from ingest.parse.page_roles import ROLES_LEFT_OUT, page_role, running_lines, strip_running
+from ingest.parse.pdf_front import largest_print, publisher_of, usable_title, year_of
 from ingest.parse.tables import with_tables
 
-__all__ = ["PdfPages", "read_pdf"]
+__all__ = ["PROSE_CELL", "PdfPages", "read_pdf"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # it warns about every odd object it skips
 _PROBE_PAGES = 2  # pages read up front for the title and language
+PROSE_CELL = 400  # characters; a table cell this long is a column of prose
 _RECTANGLE = re.compile(rb"\bre\b")
 _LINE = re.compile(rb"\sl\s")
 
 
 class PdfPages(Sequence[Page]):
-    """The pages of an open PDF, each extracted when asked for and not kept."""
+    """The pages of an open PDF, each cleaned when asked for and not kept.
 
-    def __init__(self, reader: PdfReader, path: Path, headings: dict[int, list[str]]) -> None:
+    One pass at opening reads every page's plain text once: what recurs at page edges (running
+    heads and feet), the printed page numbers, each page's role and the document's vocabulary
+    need all pages. The texts wait until their page is asked for and are then let go.
+    """
+
+    def __init__(self, reader: PdfReader, path: Path, headings: dict[int, list[str]],
+                 labels: Sequence[str] = (), language: str = "") -> None:
         self._reader = reader
         self._path = path
         self._headings = headings
-        self._probed: dict[int, str] = {}  # texts read up front, handed out once
+        self._plain = [self.plain(index) for index in range(len(reader.pages))]
+        self._running = running_lines(self._plain)
+        stripped = [strip_running(text, self._running) for text in self._plain]
+        self.labels = (list(labels) if len(labels) == len(self._plain) else
+                       [label or str(i + 1) for i, (_, label) in enumerate(stripped)])
+        self.roles: list[str] = []
+        for text, _ in stripped:
+            self.roles.append(page_role(text, self.roles[-1] if self.roles else ""))
+        self.language = language or detect_language(
+            " ".join(text for text, _ in stripped[:_PROBE_PAGES + 2]))
+        self.vocabulary = vocabulary_of((text for text, _ in stripped), language=self.language)
+        self._ready: dict[int, str] = {}  # cleaned texts read up front, handed out once
 
     def __len__(self) -> int:
         return len(self._reader.pages)
@@ -54,26 +75,56 @@ class PdfPages(Sequence[Page]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        text = self._probed.pop(index, None)
-        return Page(number=index + 1, text=self.text(index) if text is None else text,
-                    headings=tuple(self._headings.get(index, ())))
+        role = self.roles[index]
+        return Page(number=index + 1, text="" if role in ROLES_LEFT_OUT else self.text(index),
+                    headings=tuple(self._headings.get(index, ())), label=self.labels[index],
+                    role=role)
 
     def __iter__(self) -> Iterator[Page]:
         return (self[i] for i in range(len(self)))
 
     def text(self, index: int) -> str:
+        """The page's reading text: tables as pipe tables, running lines cut, words mended."""
+        ready = self._ready.pop(index, None)
+        if ready is not None:
+            return ready
+        plain = self._plain[index] or self.plain(index)
+        self._plain[index] = ""
+        if plain.strip() and _draws_rules(self._reader.pages[index]):
+            plain = _tables_unless_prose(plain, self._extract(index, "layout"))
+        return repair(strip_running(plain, self._running)[0], self.vocabulary)
+
+    def keep(self, index: int, text: str) -> None:
+        self._ready[index] = text
+
+    def plain(self, index: int) -> str:
+        return self._extract(index, "plain")
+
+    def _extract(self, index: int, mode: str) -> str:
         try:
             page = self._reader.pages[index]
-            plain = page.extract_text() or ""
-            if not plain.strip() or not _draws_rules(page):
-                return plain
-            return with_tables(plain, page.extract_text(extraction_mode="layout") or "")
+            return (page.extract_text() if mode == "plain"
+                    else page.extract_text(extraction_mode="layout")) or ""
         except LimitReachedError as err:  # pypdf's bounds on decompression and parsing
             raise FileProblem(self._path, f"page {index + 1}: refused, a stream expands past "
                                           f"safe limits (decompression bomb?): {err}") from None
         except Exception as err:  # pypdf raises many types on damaged pages
             raise FileProblem(self._path, f"page {index + 1}: cannot extract text "
                                           f"({err.__class__.__name__}: {err})") from None
+
+
+def _tables_unless_prose(plain: str, layout: str) -> str:
+    """The page with its tables as pipe tables, unless a "table" is two columns of prose.
+
+    pypdf's layout text sets two text columns side by side, and the table finder then takes
+    them for a two-column table whose cells are whole paragraphs (9 pages of the KURAS guide);
+    the plain text reads such a page column after column, which is the order wanted.
+    """
+    tabled = with_tables(plain, layout)
+    for line in tabled.splitlines():
+        if line.startswith("|") and any(len(cell) > PROSE_CELL for cell in line.split("|")):
+            return plain
+    return tabled
 
 
 def _draws_rules(page: PageObject) -> bool:
@@ -108,32 +159,41 @@ def read_pdf(path: Path) -> Document:
         raise FileProblem(path, f"not a readable PDF ({err.__class__.__name__}: {err})") from None
     if count == 0:
         raise FileProblem(path, "PDF has no pages")
-    pages = PdfPages(reader, path, headings)
-    probe = _first_texts(pages)
-    if not probe:
+    pages = PdfPages(reader, path, headings, _printed_labels(reader, root), lang[:2].lower())
+    probe = [pages.text(i) for i in range(min(_PROBE_PAGES, count))]
+    if not any(text.strip() for text in probe) and not any(
+            pages.plain(i).strip() for i in range(count)):
         raise FileProblem(path, "no text layer (scanned PDF?); run OCR first, then ingest again")
+    for index, text in enumerate(probe):  # read once: hand the cleaned text out as is
+        pages.keep(index, text)
     tags = document_tags(keyword_tags(str(info.get("/Keywords") or "")))
+    last = {i: pages.text(i) for i in range(max(len(probe), count - 2), count)}
+    for index, text in last.items():
+        pages.keep(index, text)
+    edges = [*probe, *last.values()]
+    title = (usable_title(str(info.get("/Title") or "")) or largest_print(reader.pages[0])
+             or first_line(probe) or path.stem)
     return Document(
         doc_id=doc_id_for(path),
-        title=str(info.get("/Title") or "").strip() or first_line(probe) or path.stem,
+        title=title,
         path=str(path),
-        language=lang[:2].lower() if lang else detect_language(" ".join(probe)),
+        language=pages.language,
         pages=pages,
+        publisher=publisher_of(edges),
+        year=year_of(edges, info),
         **tags,
     )
 
 
-def _first_texts(pages: PdfPages) -> list[str]:
-    """The text of the first pages that have any; empty when no page has (a scan)."""
-    found: list[str] = []
-    for index in range(len(pages)):
-        text = pages.text(index)
-        if text.strip():
-            pages._probed[index] = text
-            found.append(text)
-            if len(found) == _PROBE_PAGES:
-                break
-    return found
+def _printed_labels(reader: PdfReader, root: Any) -> list[str]:
+    """The PDF's own page labels when it has a /PageLabels tree (else the printed numbers
+    found on the pages are used)."""
+    if "/PageLabels" not in root:
+        return []
+    try:
+        return list(reader.page_labels)
+    except Exception:  # a broken label tree costs the labels
+        return []
 
 
 def _outline_by_page(reader: PdfReader) -> dict[int, list[str]]:
