@@ -39,6 +39,7 @@ from assistant.editor import (  # noqa: E402
 )
 from assistant.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.feedback import ANSWER  # noqa: E402
+from assistant.funding_card import funding_controls, funding_title  # noqa: E402
 from assistant.labels import EXAMPLES, FIELDS, TEXTS, texts, ui, value_label  # noqa: E402
 from assistant.present import (  # noqa: E402
     CSS,
@@ -217,6 +218,9 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                         for name, values in (("hazards", HAZARDS), ("phases", PHASES),
                                              ("scales", SCALES), ("languages", LANGUAGES),
                                              ("kinds", KINDS), ("costs", COSTS))]
+                with gr.Accordion(funding_title(language), open=False, elem_id="funding"):
+                    filter_boxes += [gr.Dropdown(c, multiselect=m, label=lb, elem_id=f"funding-{f}")
+                                     for f, lb, c, m in funding_controls(language)]
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
@@ -253,7 +257,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         gr.on([box.input for box in filter_boxes], change_filters, context, outputs,
               api_visibility="private")
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
-                             gr.update(choices=[], value=[]), chat.ChipState(), *([[]] * 6)),
+                             gr.update(choices=[], value=[]), chat.ChipState(), *chat.cleared()),
                     None, outputs, api_visibility="private")
         chatbot.like(vote_answer, [turns], [thanks], api_visibility="private")
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],

@@ -14,6 +14,7 @@ from assistant.answer import Answer
 from assistant.browse import Matrix
 from assistant.evidence import chip_filters, highlight, query_stems, why, why_text
 from assistant.filters import Filters
+from assistant.funding_card import funding_html
 from assistant.labels import texts, ui, value_label
 from ingest.records import Hit, Tool
 
@@ -110,7 +111,7 @@ def tools_html(answer: Answer, filters: Filters = Filters(), doc_url: DocUrl = _
             f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
             f"<details><summary>{html.escape(t['description'])}</summary>"
             f"{html.escape(tool.description)}</details>"
-            f"{experiences_html(tool, language)}{evidence}</div>"
+            f"{funding_html(tool, language)}{experiences_html(tool, language)}{evidence}</div>"
         )
     return head + "".join(cards)
 

@@ -36,11 +36,12 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
               tmp_path / "data")
     assert ask.returncode == 0, ask.stderr
     result = json.loads(ask.stdout)
-    assert set(result) == {"query", "answer", "note", "tools", "passages"}
+    assert set(result) == {"query", "answer", "note", "tools", "passages", "filters"}
     assert result["tools"][0]["id"] == "efas" and len(result["tools"]) <= 2
     efas = result["tools"][0]
     assert set(efas) == {"id", "name", "score", "url", "kind", "cost", "provider", "hazards",
-                         "phases", "reasons", "passages", "experiences"}
+                         "phases", "reasons", "passages", "experiences", "funding"}
+    assert efas["funding"] is None  # a data portal, no funding programme
     assert efas["kind"] == "data-portal" and "river-flooding" in efas["hazards"]
     assert efas["url"] is None or efas["url"].startswith("http")  # the catalogue has none yet
     assert {"doc_id", "title", "page", "text", "score"} == set(result["passages"][0])
