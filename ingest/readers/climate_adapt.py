@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ _NATIONAL_LANGUAGE = {"Germany": "de", "Austria": "de", "Spain": "es", "France":
                       "Italy": "it", "Netherlands": "nl", "Belgium": "nl", "Poland": "pl"}
 _URL = re.compile(r"https?://[^\s\"'<>,;]+")
 _PERCENT = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*%")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _MAX_FACT = 90  # a stated fact (rate, authority) longer than this is cut: it is prose
 
 
@@ -188,7 +190,7 @@ def _tool(row: _Row, number: int, file_name: str, checked: str) -> Tool:
         source=f"Climate-ADAPT (EEA) mission funding table, file {file_name}, row {number}",
         checked=f"{checked} (date of the export file)")
     data = {
-        "id": "ca-" + (re.sub(r"[^a-z0-9]+", "-", worksheet.lower()).strip("-") or "programme"),
+        "id": "ca-" + _slug(worksheet),
         "name": name, "provider": authority, "url": url, "kind": "funding-programme",
         "hazards": hazards, "phases": phases, "scale": _scales(countries, applicants),
         "languages": _languages(language, countries), "cost": "free",
@@ -205,6 +207,13 @@ def _tool(row: _Row, number: int, file_name: str, checked: str) -> Tool:
         first = err.errors()[0]
         raise ValueError(f"field {'.'.join(str(p) for p in first['loc'])}: "
                           f"{str(first['msg']).removeprefix('Value error, ')}") from None
+
+
+def _slug(text: str) -> str:
+    """A tool id part: umlauts spelled out (ü -> ue), other accents dropped, hyphens."""
+    text = text.lower().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "programme"
 
 
 def _countries(cell: str) -> list[str]:
