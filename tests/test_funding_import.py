@@ -127,6 +127,7 @@ def test_rows_that_cannot_be_mapped_fail_one_by_one(settings, embedder, tmp_path
         programme("DE No step", "Programme Four", steps="NNNNNN"),
         programme("DE One", "Programme One again"),
         programme("DE Five", "Programme Five"),
+        programme("DE Six", "Programme Six", url="https://[broken"),
     ])
     report = Assistant(settings, embedder=embedder).ingest([folder])
     assert [(r.status, r.chunks) for r in report.results if r.status != "failed"] == \
@@ -136,6 +137,7 @@ def test_rows_that_cannot_be_mapped_fail_one_by_one(settings, embedder, tmp_path
         "row 6: no link to the programme (a card must send the reader somewhere)",
         "row 7: no adaptation-support-tool step (AST 1-6) marked YES",
         "row 8: id 'ca-de-one' already made from row 4 (same worksheet name)",
+        "row 10: field url: Input should be a valid URL, invalid IPv6 address",
     ]
     assert all(r.path == str(folder / "funding.csv") for r in report.failed)
     lines = [line for failed, line in report.lines() if failed]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import HttpUrl, TypeAdapter, ValidationError
 
 from ingest.errors import FileProblem
 from ingest.records import Funding, Tool
@@ -67,6 +67,7 @@ _NATIONAL_LANGUAGE = {"Germany": "de", "Austria": "de", "Spain": "es", "France":
                       "Italy": "it", "Netherlands": "nl", "Belgium": "nl", "Poland": "pl"}
 _URL = re.compile(r"https?://[^\s\"'<>,;]+")
 _PERCENT = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*%")
+_URL_CHECK = TypeAdapter(HttpUrl)
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _MAX_FACT = 90  # a stated fact (rate, authority) longer than this is cut: it is prose
 
@@ -182,16 +183,30 @@ def _tool(row: _Row, number: int, file_name: str, checked: str) -> Tool:
     authority = _fact(row.get("Which authority administers")) or name
     consortium = {"YES": "required", "NO": "not-required"}.get(
         row.get("Is a Consortium required").upper(), "unspecified")
-    funding = Funding(
+    try:
+        return _validated(name, worksheet, url, links, number, file_name, checked, dict(
         applicants=applicants, countries=countries, funding_types=types, budget_bands=bands,
         rate=rate or None, max_rate_percent=_max_percent(rate), consortium=consortium,
         application_language=language or None, managing_authority=authority,
-        links=[u for u in links if u != url][:5],
+        links=[u for u in links if u != url and _valid_url(u)][:5],
         source=f"Climate-ADAPT (EEA) mission funding table, file {file_name}, row {number}",
-        checked=f"{checked} (date of the export file)")
+        checked=f"{checked} (date of the export file)"), hazards, phases, sectors)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ValueError(f"field {'.'.join(str(p) for p in first['loc'])}: "
+                         f"{str(first['msg']).removeprefix('Value error, ')}") from None
+
+
+def _validated(name: str, worksheet: str, url: str, links: list[str], number: int,
+               file_name: str, checked: str, facts: dict[str, object], hazards: list[str],
+               phases: list[str], sectors: list[str]) -> Tool:
+    funding = Funding.model_validate(facts)
+    countries, applicants = funding.countries, funding.applicants
+    language = funding.application_language or ""
     data = {
         "id": "ca-" + _slug(worksheet),
-        "name": name, "provider": authority, "url": url, "kind": "funding-programme",
+        "name": name, "provider": funding.managing_authority, "url": url,
+        "kind": "funding-programme",
         "hazards": hazards, "phases": phases, "scale": _scales(countries, applicants),
         "languages": _languages(language, countries), "cost": "free",
         "description": _description(name, funding, phases, sectors),
@@ -201,12 +216,15 @@ def _tool(row: _Row, number: int, file_name: str, checked: str) -> Tool:
                        f"({file_name}, row {number}); description written from those facts.",
         "funding": funding,
     }
+    return Tool.model_validate(data)
+
+
+def _valid_url(text: str) -> bool:
     try:
-        return Tool.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise ValueError(f"field {'.'.join(str(p) for p in first['loc'])}: "
-                          f"{str(first['msg']).removeprefix('Value error, ')}") from None
+        _URL_CHECK.validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _slug(text: str) -> str:
