@@ -136,3 +136,22 @@ def test_app_funding_accordion_feeds_the_filters(shipped_assistant) -> None:
     shown = [part.split('"')[0] for part in cards.split('data-tool="')[1:]]
     asked = FundingFilter.of(applicants=["municipality"], lands=["Hessen"])
     assert shown and all(t in PROGRAMMES and asked.accepts(PROGRAMMES[t]) for t in shown)
+
+
+@pytest.mark.parametrize("question", ["Städtebauförderung für Grünflächen", "Zuschüsse für Bäume",
+                                      "EU money for a heat action plan", "Interreg Projekt",
+                                      "Who pays for unsealing a school yard?"])
+def test_money_questions_lean_to_funding_programmes(question: str) -> None:
+    from assistant.intent import infer
+
+    assert "funding-programme" in infer(question).facets.kinds
+
+
+def test_programmes_do_not_crowd_out_tools_for_how_questions(shipped_assistant) -> None:
+    how = shipped_assistant.ask("a music festival is planned next to the forest during a dry "
+                                "spell, is it safe?", top_k=3)
+    kinds = [r.tool.kind for r in how.tools]
+    assert kinds[0] != "funding-programme" and kinds.count("funding-programme") <= 1, \
+        [r.tool.id for r in how.tools]
+    money = shipped_assistant.ask("Förderung für klimaangepasstes Waldmanagement", top_k=3)
+    assert money.tools[0].tool.kind == "funding-programme"
