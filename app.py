@@ -22,6 +22,7 @@ configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
+from assistant.answer.funding_card import funding_controls, funding_title  # noqa: E402
 from assistant.answer.labels import EXAMPLES, FIELDS, ui, value_label  # noqa: E402
 from assistant.evaluation import report  # noqa: E402
 from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
@@ -161,6 +162,9 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                     multiselect=True, label=FIELDS[language][name],
                                     elem_id=f"filter-{name}")
                         for name, values in FILTER_FIELDS]
+                with gr.Accordion(funding_title(language), open=False, elem_id="funding"):
+                    filter_boxes += [gr.Dropdown(c, multiselect=m, label=lb, elem_id=f"funding-{f}")
+                                     for f, lb, c, m in funding_controls(language)]
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
@@ -185,7 +189,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
               api_visibility="private")
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
                              gr.update(choices=[], value=[]), chat.ChipState(),
-                             *_language_updates(first), *([[]] * 6)),
+                             *_language_updates(first), *chat.cleared()),
                     None, outputs, api_visibility="private")
         chatbot.like(vote_answer, [turns], [thanks], api_visibility="private")
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],

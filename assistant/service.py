@@ -147,7 +147,11 @@ class Assistant:
     def record_feedback(self, query: str, filters: Filters, shown: Sequence[str], target: str,
                         vote: int) -> None:
         """A thumbs up (+1) or down (-1) on an answer (target "answer") or one shown tool."""
-        self.feedback.record(query, asdict(filters), shown, target, vote)
+        fields = asdict(filters)
+        funding = fields.pop("funding")  # flat, as lists, like the other filters
+        fields.update({f"funding_{k}": v if isinstance(v, tuple) else (v,)
+                       for k, v in funding.items() if v})
+        self.feedback.record(query, fields, shown, target, vote)
 
     def evaluate(self, dataset: str | Path, target: str | None = None,
                  retrievers: Sequence[str] = ("bm25", "dense", "hybrid"),

@@ -5,6 +5,9 @@ each other."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +125,10 @@ def sample_answer(language: str = "de", search_query: str = "",
     return Answer(query="Wo bekommen wir Hitzewarnungen für Pflegeheime?", text="x",
                   tools=(ranked,), passages=(PASSAGE,), language=language,
                   search_query=search_query, chips=chips)
+
+
+def run_cli(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant ARGS` on the data dir `data`, as a user runs it."""
+    env = {**os.environ, "TOOLBOX_DATA_DIR": str(data), "TOOLBOX_COLLECTION": "cli"}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
+                          text=True, env=env, timeout=300)

@@ -4,9 +4,6 @@ ARCHITECTURE.md."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +11,9 @@ import pytest
 from assistant.cli.main import build_parser
 
 from .conftest import copy_tools, write_pdf
+from .helpers import run_cli as run
 
 pytestmark = pytest.mark.integration
-
-
-def run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(data), "TOOLBOX_COLLECTION": "cli"}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
 
 
 def test_ingest_then_ask_json(tmp_path: Path) -> None:
@@ -38,11 +30,12 @@ def test_ingest_then_ask_json(tmp_path: Path) -> None:
               tmp_path / "data")
     assert ask.returncode == 0, ask.stderr
     result = json.loads(ask.stdout)
-    assert set(result) == {"query", "answer", "fits", "note", "tools", "passages"}
+    assert set(result) == {"query", "answer", "fits", "note", "tools", "passages", "filters"}
     assert result["tools"][0]["id"] == "efas" and len(result["tools"]) <= 2
     efas = result["tools"][0]
     assert set(efas) == {"id", "name", "score", "url", "kind", "cost", "provider", "hazards",
-                         "phases", "reasons", "passages", "experiences"}
+                         "phases", "reasons", "passages", "experiences", "funding"}
+    assert efas["funding"] is None  # a data portal, no funding programme
     assert efas["kind"] == "data-portal" and "river-flooding" in efas["hazards"]
     assert efas["url"] is None or efas["url"].startswith("http")  # the catalogue has none yet
     assert {"doc_id", "title", "page", "text", "score"} == set(result["passages"][0])

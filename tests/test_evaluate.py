@@ -154,7 +154,9 @@ def test_usage_problems(tmp_path: Path) -> None:
 
 def test_builtin_tools_on_the_knowledge_base(shipped_assistant) -> None:
     evaluation = shipped_assistant.evaluate("builtin", "tools", ["bm25"])
-    assert evaluation.index["kind"] == "knowledge base" and len(evaluation.queries) == 185
+    queries = (Path(__file__).resolve().parent.parent / "corpus" / "benchmark" /
+               "queries.jsonl").read_text("utf-8").splitlines()
+    assert evaluation.index["kind"] == "knowledge base" and len(evaluation.queries) == len(queries)
     assert evaluation.results["bm25"].metrics["ndcg@10"] > 0.4
     assert set(evaluation.by_field["lang"]) == {"de", "en"}
 

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.editor import EDITOR_COMMANDS, add_editor_commands
-from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES
+from ingest.core.records import (
+    APPLICANTS,
+    BUDGET_BANDS,
+    COSTS,
+    FUNDING_TYPES,
+    HAZARDS,
+    KINDS,
+    LANGUAGES,
+    PHASES,
+    SCALES,
+)
 from ingest.core.settings import Settings, configure_offline
 
 __all__ = ["build_parser", "main", "answer_json"]
@@ -42,6 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
                          ("language", LANGUAGES), ("kind", KINDS), ("cost", COSTS)):
         ask.add_argument(f"--{flag}", action="append", choices=values, metavar=flag.upper(),
                          help=f"only tools with this {flag} (repeatable): {', '.join(values)}")
+    funding = ask.add_argument_group("funding programmes (each option keeps only programmes)")
+    funding.add_argument("--who", action="append", choices=APPLICANTS, metavar="APPLICANT",
+                         help=f"who may apply (repeatable): {', '.join(APPLICANTS)}")
+    funding.add_argument("--country", action="append", metavar="COUNTRY",
+                         help="offered in this country (EU-wide programmes count), e.g. Germany")
+    funding.add_argument("--land", action="append", metavar="LAND",
+                         help="offered in this German Land (federal and EU programmes count), "
+                              "e.g. Sachsen")
+    funding.add_argument("--funding-type", action="append", choices=FUNDING_TYPES,
+                         metavar="TYPE", help=f"what is paid out: {', '.join(FUNDING_TYPES)}")
+    funding.add_argument("--budget", action="append", choices=BUDGET_BANDS, metavar="BAND",
+                         help=f"budget per project: {', '.join(BUDGET_BANDS)}")
+    funding.add_argument("--min-rate", type=int, default=None, metavar="PERCENT",
+                         help="covers at least this share of the costs (0-100)")
     ask.add_argument("--top-k", type=int, default=None, metavar="N",
                      help="how many tools to list (default: TOOLBOX_TOP_K)")
     ask.add_argument("--include-superseded", action="store_true",
@@ -118,12 +142,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.answer.funding_card import funding_lines
     from assistant.query.filters import Filters
+    from assistant.query.funding_filter import FundingFilter
     from assistant.service import Assistant
 
+    funding = FundingFilter.of(applicants=args.who, countries=args.country, lands=args.land,
+                               funding_types=args.funding_type, budget_bands=args.budget,
+                               min_rate=args.min_rate)
     filters = Filters.of(hazards=args.hazard, phases=args.phase, scales=args.scale,
                          languages=args.language, kinds=args.kind, costs=args.cost,
-                         include_superseded=args.include_superseded)
+                         include_superseded=args.include_superseded, funding=funding)
     if args.top_k is not None and args.top_k < 1:
         print("error: --top-k must be at least 1", file=sys.stderr)
         return 2
@@ -131,7 +160,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant.ensure_index()
     answer = assistant.ask(args.question, filters, top_k=args.top_k)
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer_json(answer, filters), ensure_ascii=False, indent=2))
     else:
         print(answer.text)
         if answer.note:
@@ -144,6 +173,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"   why: {'; '.join(ranked.reasons)}")
             for experience in tool.experiences:
                 print(f"   used in {experience.city}: {experience.what} ({experience.source})")
+            for line in funding_lines(tool, answer.language):
+                print(line)
         if answer.passages:
             print()
             for number, hit in enumerate(answer.passages, start=1):
@@ -151,8 +182,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def answer_json(answer: Any) -> dict[str, Any]:
-    """The `ask --json` object (ARCHITECTURE.md, Contracts)."""
+def answer_json(answer: Any, filters: Any = None) -> dict[str, Any]:
+    """The `ask --json` object (ARCHITECTURE.md, Contracts); `filters` are echoed."""
+    from assistant.answer.funding_card import funding_json
+
     def passage(hit: Any) -> dict[str, Any]:
         return {"doc_id": hit.chunk.doc_id, "title": hit.chunk.title,
                 "page": hit.chunk.page_start, "text": hit.chunk.text,
@@ -169,11 +202,19 @@ def answer_json(answer: Any) -> dict[str, Any]:
              "cost": r.tool.cost, "provider": r.tool.provider, "hazards": list(r.tool.hazards),
              "phases": list(r.tool.phases),
              "reasons": list(r.reasons), "passages": [passage(h) for h in r.passages],
-             "experiences": [e.model_dump() for e in r.tool.experiences]}
+             "experiences": [e.model_dump() for e in r.tool.experiences],
+             "funding": funding_json(r.tool)}
             for r in answer.tools
         ],
         "passages": [passage(h) for h in answer.passages],
+        **({"filters": _filters_json(filters)} if filters is not None else {}),
     }
+
+
+def _filters_json(filters: Any) -> dict[str, Any]:
+    names = ("hazards", "phases", "scales", "languages", "kinds", "costs")
+    return {**{name: list(getattr(filters, name)) for name in names},
+            "funding": filters.funding.as_json()}
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:

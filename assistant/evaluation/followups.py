@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from assistant.retrieval.hybrid import Retriever
 
 __all__ = ["FILE_NAME", "FORMS", "BAR", "FollowUp", "load_followups", "conversation_query",
-           "FollowUpResult", "run_followups"]
+           "FollowUpResult", "run_followups", "SHIFTS_FILE_NAME", "SHIFT_BAR", "load_topic_shifts",
+           "searched_alone"]
 
 FILE_NAME = "followups.jsonl"
 SHIFTS_FILE_NAME = "topic_shifts.jsonl"  # {"_id", "lang", "turns"}: the last turn is a new topic

@@ -3,17 +3,19 @@
 Hazards, phases and language apply to every chunk (a passage carries its document's tags);
 scale, kind and cost describe tools only, so passages pass them and the tools they point to are
 checked in ranking. Passages of superseded documents (an older edition) are left out unless
-`include_superseded` is set.
+`include_superseded` is set. The funding facet (assistant/query/funding_filter.py) narrows tool
+chunks to funding programmes here; ranking checks each programme's facts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from assistant.query.funding_filter import FundingFilter
 from ingest.core.errors import ToolboxError
 from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES, Chunk, Tool
 
@@ -32,9 +34,10 @@ class Filters:
     kinds: tuple[str, ...] = ()
     costs: tuple[str, ...] = ()
     include_superseded: bool = False
+    funding: FundingFilter = field(default_factory=FundingFilter)
 
     @classmethod
-    def of(cls, include_superseded: bool = False,
+    def of(cls, include_superseded: bool = False, funding: FundingFilter | None = None,
            **values: Iterable[str] | str | None) -> Filters:
         """Build from user input, refusing values outside the vocabularies with a clear message."""
         clean: dict[str, tuple[str, ...]] = {}
@@ -48,18 +51,28 @@ class Filters:
                 raise ToolboxError(f"unknown {name[:-1]} {unknown[0]!r}; "
                                    f"choose from {', '.join(_VOCABULARY[name])}")
             clean[name] = tuple(dict.fromkeys(items))
-        return cls(**clean, include_superseded=bool(include_superseded))
+        return cls(**clean, include_superseded=bool(include_superseded),
+                   funding=funding or FundingFilter())
 
     def __bool__(self) -> bool:
         """Whether any vocabulary narrows the search (`include_superseded` does not)."""
-        return any(getattr(self, name) for name in _VOCABULARY)
+        return any(getattr(self, name) for name in _VOCABULARY) or bool(self.funding)
+
+    @property
+    def tool_kinds(self) -> tuple[str, ...]:
+        """The kinds tools may have: the funding facet admits funding programmes only."""
+        if not self.funding:
+            return self.kinds
+        return tuple(k for k in self.kinds or ("funding-programme",) if k == "funding-programme")
+
 
     def merged(self, other: Filters) -> Filters:
         """Union per field: the user's explicit choice plus what the question implies."""
         return Filters(**{
             name: tuple(dict.fromkeys(getattr(self, name) + getattr(other, name)))
             for name in _VOCABULARY},
-            include_superseded=self.include_superseded or other.include_superseded)
+            include_superseded=self.include_superseded or other.include_superseded,
+            funding=self.funding.merged(other.funding))
 
     def where(self, superseded_present: bool = True) -> dict[str, Any] | None:
         """The Chroma `where` clause for these filters (None when there are none).
@@ -77,8 +90,8 @@ class Filters:
         tool_only = []
         if self.scales:
             tool_only.append(_any_of([{"scale": {"$contains": v}} for v in self.scales]))
-        if self.kinds:
-            tool_only.append({"tool_kind": {"$in": list(self.kinds)}})
+        if self.kinds or self.funding:
+            tool_only.append({"tool_kind": {"$in": list(self.tool_kinds) or [""]}})
         if self.costs:
             tool_only.append({"cost": {"$in": list(self.costs)}})
         conditions += [{"$or": [{"kind": "passage"}, c]} for c in tool_only]
@@ -90,7 +103,8 @@ class Filters:
         checks = ((self.hazards, tool.hazards), (self.phases, tool.phases),
                   (self.scales, tool.scale), (self.languages, tool.languages),
                   (self.kinds, [tool.kind]), (self.costs, [tool.cost] if tool.cost else []))
-        return all(not wanted or set(wanted) & set(have) for wanted, have in checks)
+        return (all(not wanted or set(wanted) & set(have) for wanted, have in checks)
+                and self.funding.accepts(tool))
 
 
 def _any_of(conditions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -132,8 +146,8 @@ class FilterMasks:
             return None
         mask = ~self._superseded if hide_superseded else np.ones(self._n, dtype=bool)
         for key in ("hazards", "phases", "languages", "scales", "kinds", "costs"):
-            values = getattr(filters, key)
-            if not values:
+            values = filters.tool_kinds if key == "kinds" else getattr(filters, key)
+            if not values and not (key == "kinds" and filters.funding):
                 continue
             field_mask = np.zeros(self._n, dtype=bool)
             for value in values:

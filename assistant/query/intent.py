@@ -31,8 +31,11 @@ _HARD: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-        ("funding-programme", r"\b(fund(ing|s)?|grants?|subsid(y|ies)|förder\w*|zuschuss\w*|"
-                              r"finanzierung\w*)\b"),
+        # German compounds carry the word inside (Städtebauförderung); the names are instruments
+        ("funding-programme", r"\b(fund(ing|s)?|grants?|subsid(y|ies)|\w*förder\w*|"
+                              r"\w*zusch(u|ü)(ss|ß)\w*|\w*finanzierung\w*|co-?financ\w*|"
+                              r"money|loans?|kredit\w*|darlehen\w*|who pays|geld\w*|"
+                              r"interreg|horizon europe|elena|kfw|efre|erdf|eler|eafrd)\b"),
         ("map-service", r"\b(maps?|karten?|\w+karten?)\b"),
         ("simulation-model", r"\b(simulat\w*|model(l|s|le|lierung)?|modelling|modeling)\b"),
         ("data-portal", r"\b(data|daten\w*|portal\w*|atlas\w*)\b"),

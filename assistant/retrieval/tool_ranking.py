@@ -58,6 +58,10 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
             if tool_id in tools:
                 scores[tool_id] += FACET_WEIGHT * _facet_matches(tools[tool_id], facets) / (
                     TOOL_RRF_K + 1)
+    if not _asks_for_money(filters, facets):  # a programme answers "who pays?", not "how?"
+        for tool_id in scores:
+            if tool_id in tools and tools[tool_id].kind == "funding-programme":
+                scores[tool_id] -= FACET_WEIGHT / (TOOL_RRF_K + 1)
     eligible = [t for t in scores if t in tools and filters.accepts_tool(tools[t])]
     eligible.sort(key=lambda t: (-scores[t], t))
     asked_hazards = set(filters.hazards) | set(hazards_in(query))
@@ -72,6 +76,11 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
         )
         for t in eligible[:top_k]
     ]
+
+
+def _asks_for_money(filters: Filters, facets: Filters) -> bool:
+    wanted = "funding-programme"
+    return wanted in filters.kinds or wanted in facets.kinds or bool(filters.funding)
 
 
 def _facet_matches(tool: Tool, facets: Filters) -> int:

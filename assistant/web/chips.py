@@ -17,12 +17,16 @@ from assistant.answer.evidence import stated_chips
 from assistant.answer.labels import chip_label
 from assistant.query.conversation import Turn, is_follow_up
 from assistant.query.filters import Filters
+from assistant.query.funding_filter import FundingFilter
 from assistant.query.intent import Intent
 
-__all__ = ["FIELDS", "UI", "QUESTION", "ChipState", "filter_chips", "shown", "choices", "change",
-           "for_message", "filters_of", "filter_values", "conversation"]
+__all__ = ["FIELDS", "FUNDING_FIELDS", "UI", "QUESTION", "ChipState", "filter_chips", "shown",
+           "choices", "change", "for_message", "filters_of", "filter_values", "cleared",
+           "conversation"]
 
 FIELDS = ("hazards", "phases", "scales", "languages", "kinds", "costs")
+# The app's Funding accordion, after the FIELDS controls: multi-selects, then the minimum rate.
+FUNDING_FIELDS = ("applicants", "lands", "funding_types", "budget_bands", "min_rate")
 UI = "ui"
 QUESTION = "question"
 
@@ -79,7 +83,7 @@ def change(state: ChipState, selected: Sequence[str], filters: Filters
             name, _, value = chip.partition(":")
             values.setdefault(name, []).append(value)
     new_filters = replace(filters_of([values[name] for name in FIELDS]),
-                          include_superseded=filters.include_superseded)
+                          include_superseded=filters.include_superseded, funding=filters.funding)
     return new_filters, ChipState(state.active, state.inferred, tuple(removed.items()))
 
 
@@ -90,15 +94,26 @@ def for_message(state: ChipState, message: str, history: Sequence[Turn]) -> Chip
     return ChipState(state.active, state.inferred, ())
 
 
-def filters_of(values: Sequence[Sequence[str]]) -> Filters:
-    """The UI's six filter controls' values, in FIELDS order, as Filters."""
-    hazards, phases, scales, languages, kinds, costs = values
+def filters_of(values: Sequence[Any]) -> Filters:
+    """The UI's filter controls' values, in FIELDS then FUNDING_FIELDS order, as Filters (the
+    funding controls may be missing: then no funding facet)."""
+    hazards, phases, scales, languages, kinds, costs = values[:len(FIELDS)]
+    funding = dict(zip(FUNDING_FIELDS, values[len(FIELDS):], strict=False))
     return Filters.of(hazards=hazards, phases=phases, scales=scales, languages=languages,
-                      kinds=kinds, costs=costs)
+                      kinds=kinds, costs=costs, funding=FundingFilter.of(**funding))
 
 
-def filter_values(filters: Filters) -> tuple[list[str], ...]:
-    return tuple(list(getattr(filters, name)) for name in FIELDS)
+def filter_values(filters: Filters) -> tuple[Any, ...]:
+    """The controls' values for Filters, the inverse of filters_of."""
+    funding = filters.funding
+    return (*(list(getattr(filters, name)) for name in FIELDS),
+            *(list(getattr(funding, name)) for name in FUNDING_FIELDS[:-1]),
+            str(funding.min_rate) if funding.min_rate is not None else None)
+
+
+def cleared() -> tuple[Any, ...]:
+    """What the filter controls show after "new conversation": nothing chosen."""
+    return filter_values(Filters())
 
 
 def conversation(turns: dict[int, dict[str, Any]]) -> list[Turn]:

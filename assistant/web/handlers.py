@@ -83,7 +83,7 @@ class AnswerView:
     tool_choices: list[tuple[str, str]]
     chip_choices: list[tuple[str, str]]
     chip_state: chat.ChipState
-    filter_values: tuple[list[str], ...]  # the six filter controls, in chat.FIELDS order
+    filter_values: tuple[Any, ...]  # the filter controls, in chat.FIELDS + FUNDING_FIELDS order
     texts: AskTexts
     changed: bool = True  # False: there was no question to ask again, nothing changed
 
@@ -102,11 +102,12 @@ class Links:
 
 def answer_turn(assistant: Assistant, links: Links, message: str | None, history: History | None,
                 turns: Turns | None, state: chat.ChipState | None,
-                controls: Sequence[Sequence[str]], language: str) -> AnswerView:
+                controls: Sequence[Any], language: str) -> AnswerView:
     """Answer `message`, or with None ask the last question again (chips or filters changed) in
-    place of its answer. `controls` are the filter controls' values (chat.FIELDS order);
+    place of its answer. `controls` are the filter controls' values (chat.FIELDS, then
+    chat.FUNDING_FIELDS order: lists, and the minimum rate as text or None);
     `language` is the page's language before this turn."""
-    values: tuple[list[str], ...] = tuple(list(v) for v in controls)
+    values = tuple(list(v) if isinstance(v, (list, tuple)) else v for v in controls)
     history, turns, state = list(history or []), dict(turns or {}), state or chat.ChipState()
     earlier = chat.conversation(turns)
     if message is None:

@@ -20,6 +20,7 @@ from assistant.answer.evidence import (
     why,
     why_text,
 )
+from assistant.answer.funding_card import funding_html
 from assistant.answer.labels import texts, tool_description, tool_name, ui, value_label
 from assistant.query.filters import Filters
 from assistant.web.browse import Matrix
@@ -144,7 +145,8 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
     return (f'<div class="tool-card" data-tool="{html.escape(tool.id)}"><h4>{rank}. {link}</h4>'
             f'<div class="tool-meta">{meta} {tags}</div>'
             f'<div class="reasons"><b>{html.escape(t["why"])}:</b> '
-            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>{best}"
+            f"{html.escape(why_text(why(ranked, searched, asked), language))}</div>"
+            f"{funding_html(tool, language)}{best}"
             f'<details class="more"><summary>{html.escape(t["more"])}</summary>{hidden}'
             "</details></div>")
 

@@ -6,10 +6,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = ["HAZARDS", "PHASES", "SCALES", "KINDS", "COSTS", "LANGUAGES", "VOCABULARIES",
-           "ChunkKind", "Experience", "Tool", "Page", "Document", "Chunk", "Hit", "Retrieval"]
+           "ChunkKind", "Experience", "Tool", "Page", "Document", "Chunk", "Hit", "Retrieval",
+           "APPLICANTS", "FUNDING_TYPES", "BUDGET_BANDS", "LAENDER", "Funding"]
 
 HAZARDS = ("heat", "heavy-rain", "river-flooding", "coastal-flooding", "drought", "storm",
            "wildfire", "general")
@@ -21,10 +30,18 @@ KINDS = ("guide", "data-portal", "network", "assessment-method", "software",
          "map-service", "funding-programme", "simulation-model")
 COSTS = ("free", "paid", "mixed")
 LANGUAGES = ("de", "en", "es", "fr", "ar", "zh", "ru", "it", "nl", "pl")
+# The funding facet (Funding below): who may apply, what is paid out, the budget per project.
+APPLICANTS = ("municipality", "social-institution", "company", "ngo")
+FUNDING_TYPES = ("grant", "subsidy", "financial-instrument", "other")
+BUDGET_BANDS = ("under-50k", "50k-100k", "100k-1m", "1m-10m", "over-10m")
+LAENDER = ("Baden-Württemberg", "Bayern", "Berlin", "Brandenburg", "Bremen", "Hamburg", "Hessen",
+           "Mecklenburg-Vorpommern", "Niedersachsen", "Nordrhein-Westfalen", "Rheinland-Pfalz",
+           "Saarland", "Sachsen", "Sachsen-Anhalt", "Schleswig-Holstein", "Thüringen")
 
 VOCABULARIES: dict[str, tuple[str, ...]] = {
     "hazards": HAZARDS, "phases": PHASES, "scale": SCALES, "kind": KINDS, "cost": COSTS,
-    "languages": LANGUAGES,
+    "languages": LANGUAGES, "applicants": APPLICANTS, "funding_types": FUNDING_TYPES,
+    "budget_bands": BUDGET_BANDS, "lands": LAENDER,
 }
 
 ChunkKind = Literal["tool", "passage"]
@@ -47,6 +64,41 @@ class Experience(BaseModel):
     city: str = Field(min_length=1)
     what: str = Field(min_length=1)
     source: str = Field(min_length=1)
+
+
+class Funding(BaseModel):
+    """What a funding programme pays for and to whom, and where and when that was checked.
+
+    `countries` names countries ("Germany") or "EU-27"; `lands` the German Länder it is limited
+    to (empty: all). `max_rate_percent` is the highest share of costs it covers, read from
+    `rate` (the rate as stated). There is no deadline field on purpose: calls open and close,
+    so a card sends the reader to the link instead of showing a date that may have passed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    applicants: list[str]
+    countries: list[str] = Field(min_length=1)
+    lands: list[str] = Field(default_factory=list)
+    funding_types: list[str]
+    budget_bands: list[str] = Field(default_factory=list)
+    rate: str | None = None
+    max_rate_percent: int | None = Field(default=None, ge=0, le=100)
+    consortium: Literal["required", "not-required", "unspecified"] = "unspecified"
+    application_language: str | None = None
+    managing_authority: str = Field(min_length=1)
+    links: list[HttpUrl] = Field(default_factory=list)
+    source: str = Field(min_length=1)  # where the facts come from: a URL or an export file
+    checked: str = Field(min_length=1)  # when (and how) they were checked, e.g. "2026-12-03"
+
+    @field_validator("applicants", "funding_types")
+    @classmethod
+    def _in_vocabulary(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _check_vocabulary(str(info.field_name), values)
+
+    @field_validator("budget_bands", "lands")
+    @classmethod
+    def _known_or_none(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _check_vocabulary(str(info.field_name), values) if values else values
 
 
 class Tool(BaseModel):
@@ -73,6 +125,7 @@ class Tool(BaseModel):
     description_de: str | None = None
     # Other names documents use for the tool, beyond those derived from `name` (mentions.py).
     aliases: list[str] = Field(default_factory=list)
+    funding: Funding | None = None  # only for kind funding-programme
 
     @field_validator("hazards", "phases", "scale", "languages")
     @classmethod
@@ -88,6 +141,12 @@ class Tool(BaseModel):
     @classmethod
     def _known_cost(cls, value: str | None) -> str | None:
         return value if value is None else _check_vocabulary("cost", [value])[0]
+
+    @model_validator(mode="after")
+    def _funding_only_for_programmes(self) -> Tool:
+        if self.funding is not None and self.kind != "funding-programme":
+            raise ValueError(f"funding facts belong to kind funding-programme, not {self.kind}")
+        return self
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The readers live in `ingest/parse/`, one per format: PDF (pypdf, pages read lazily, tables
 kept whole), Markdown and text, HTML (main text only), Word .docx; tools as YAML, JSON, JSONL
-and CSV.
+and CSV, and the Climate-ADAPT funding export (a CSV told apart by its header), whose rows
+fail one by one.
 
 The PDF, HTML and Word readers are imported when the first such file is read: a reader whose
 library cannot be imported (a broken or partial install) fails its own files, one line each
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.core.errors import FileProblem
 from ingest.core.records import Document, Tool
-from ingest.parse.common import doc_id_for
+from ingest.parse.climate_adapt import is_climate_adapt, read_climate_adapt
+from ingest.parse.common import doc_id_for, read_text
 from ingest.parse.markdown import read_text_document
 from ingest.parse.tool_files import TOOL_SUFFIXES, read_tools, validate_tool
 
@@ -31,8 +34,8 @@ _LAZY_READERS = {
     ".docx": ("ingest.parse.docx", "read_docx", "python-docx"),
 }
 
-__all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document", "parse_tools",
-           "validate_tool"]
+__all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document", "parse_tool_file",
+           "parse_tools", "validate_tool", "ToolFile"]
 
 
 def parse_document(path: Path) -> Document:
@@ -57,6 +60,29 @@ def _reader(path: Path, suffix: str) -> Callable[[Path], Document]:
     return reader
 
 
+@dataclass(frozen=True)
+class ToolFile:
+    """The tools a file holds, and the rows of it that could not become tools."""
+
+    tools: list[Tool]
+    row_problems: tuple[str, ...] = ()  # "row 17: no programme name"
+
+
 def parse_tools(path: Path) -> list[Tool]:
     """Read a tool file (YAML: one tool; JSON, JSONL, CSV: many). Raises FileProblem."""
-    return read_tools(path)
+    return parse_tool_file(path).tools
+
+
+def parse_tool_file(path: Path) -> ToolFile:
+    """A tool file's tools; for the Climate-ADAPT export also the rows that failed, each with
+    its row number (the file fails only when no row maps)."""
+    if path.suffix.lower() == ".csv":
+        text = read_text(path)
+        if is_climate_adapt(text):
+            tools, problems = read_climate_adapt(path, text)
+            failed = tuple(f"row {p.row}: {p.reason}" for p in problems)
+            if not tools:
+                raise FileProblem(path, "no programme in this Climate-ADAPT export could be "
+                                        "read: " + "; ".join(failed[:3]))
+            return ToolFile(tools, failed)
+    return ToolFile(read_tools(path))

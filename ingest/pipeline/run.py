@@ -32,7 +32,7 @@ from ingest.core.records import Tool
 from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
 from ingest.index.store import SourceRecord, Store
-from ingest.parse.dispatch import TOOL_SUFFIXES, parse_document, parse_tools
+from ingest.parse.dispatch import TOOL_SUFFIXES, parse_document, parse_tool_file
 from ingest.pipeline.claims import check_document, check_edition, check_tool
 from ingest.pipeline.discover import discover
 from ingest.pipeline.editions import reconcile, superseding
@@ -102,8 +102,8 @@ class Ingestor:
             results += self._remove_missing(paths, files)
         tool_files = [f for f in files if f.suffix.lower() in TOOL_SUFFIXES]
         manifest, seen = self.store.manifest(), dict[str, str]()
-        results += [self._ingest_tool_file(f, manifest, seen, tool_files, writer)
-                    for f in tool_files]
+        for tool_file in tool_files:
+            results += self._ingest_tool_file(tool_file, manifest, seen, tool_files, writer)
         writer.flush()
         manifest = self.store.manifest()
         mentions = MentionFinder(_tools_of(manifest))
@@ -134,14 +134,16 @@ class Ingestor:
 
     def _ingest_tool_file(self, path: Path, manifest: dict[str, SourceRecord],
                           seen: dict[str, str], all_files: list[Path],
-                          writer: Writer) -> FileResult:
+                          writer: Writer) -> list[FileResult]:
+        """The file's result, then one failure per row that could not become a tool."""
         try:
             self._check_size(path)
-            tools = parse_tools(path)
+            parsed = parse_tool_file(path)
+            tools = parsed.tools
             for tool in tools:
                 check_tool(tool, path, manifest, seen, all_files, self.replace)
         except Exception as err:
-            return self._done(_failure(path, err))
+            return [self._done(_failure(path, err))]
         seen.update((t.id, str(path)) for t in tools)
         statuses = []
         for tool in tools:
@@ -162,7 +164,8 @@ class Ingestor:
             self.store.remove_source(gone.source_id)
             statuses.append("updated")
         status = next((s for s in ("indexed", "updated") if s in statuses), "unchanged")
-        return self._done(FileResult(str(path), status, "tool", len(tools)))
+        rows = [FileResult(str(path), "failed", problem) for problem in parsed.row_problems]
+        return [self._done(FileResult(str(path), status, "tool", len(tools))), *rows]
 
     # -- documents -------------------------------------------------------------------------
 
