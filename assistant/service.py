@@ -149,4 +149,4 @@ class Assistant:
         """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.workbench."""
         request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
         return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
-                             progress)
+                             progress, self.multilingual)

@@ -140,6 +140,23 @@ def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeyp
     assert set(e.by_field["lang"]) == {"de", "en"}
 
 
+def test_own_corpus_runs_the_apps_hybrid_with_both_encoders(tmp_path: Path, embedder) -> None:
+    from ingest.embed_multilingual import make_multilingual_embedder
+    from ingest.settings import DEFAULT_MULTILINGUAL_MODEL
+
+    multilingual = make_multilingual_embedder(DEFAULT_MULTILINGUAL_MODEL)
+    folder = write_dataset(tmp_path / "ds", corpus=CORPUS)
+    request = workbench.resolve(folder, None, ["hybrid", "dense-multilingual", "bm25"], None,
+                                tmp_path)
+    e = workbench.run(workbench.load(request), embedder, lambda: None, None, multilingual)
+    # The second encoder's own collection is searched: alone it finds every relevant document.
+    assert e.results["dense-multilingual"].metrics["recall@10"] == 1.0
+    assert e.results["dense-multilingual"].run["q1"][0] == "d-heat"
+    assert e.index["signals"] == {"hybrid": ["bm25", "dense", "dense_multilingual"],
+                                  "dense-multilingual": ["dense_multilingual"],
+                                  "bm25": ["bm25"]}
+
+
 def test_usage_problems(tmp_path: Path) -> None:
     from ingest.errors import UsageProblem
 
