@@ -167,15 +167,18 @@ class Retriever:
     def retrieve(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                  k: int = CANDIDATES, lexical_text: str | None = None,
                  translated_text: str | None = None, language: str = "en",
-                 signals: frozenset[str] | None = None) -> Retrieval:
+                 signals: frozenset[str] | None = None,
+                 translations: tuple[str, ...] = ()) -> Retrieval:
         """Chunks and tool rankings for the query.
 
         Args:
-            lexical_text: what BM25 scores instead of the query (the query with translations).
+            lexical_text: what BM25 scores instead of the query, analysed in `language`.
             translated_text: the query's terms in the embedding model's language, when it
                 differs; the English model embeds the query with them appended.
             language: the query's language; it sets the fusion weights (assistant/fusion.py).
             signals: which of SIGNALS to use; by default those of `mode`.
+            translations: the query's terms in the other language (assistant/expand.py);
+                BM25 analyses them in that language, the query in its own.
         """
         snapshot = self.snapshot
         mask = snapshot.masks.mask(filters)
@@ -207,7 +210,7 @@ class Retriever:
             else:
                 side = self._multilingual(snapshot, query, k, where, mask)
         if "bm25" in wanted:
-            scores = snapshot.lexical.scores(lexical_text or query)
+            scores = snapshot.lexical.scores(lexical_text or query, language, translations)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
             tool_scores["bm25"] = scores[snapshot.tool_positions]
         if english is not None:
