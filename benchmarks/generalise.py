@@ -230,7 +230,7 @@ def cross_validate(datasets: list[Collected]) -> None:
             s for j, s in enumerate(scores[i]) if j != held))
         w, ck, tk = grid[best]
         print(f"  held out {data.name:20} chosen {_describe(w, ck, tk)}: {scores[best][held]:.3f}"
-              f" (today's values {scores[_today(grid)][held]:.3f})")
+              f" (assistant/fusion.py's values {scores[_today(grid)][held]:.3f})")
     overall = max(range(len(grid)), key=lambda i: statistics.mean(scores[i]))
     w, ck, tk = grid[overall]
     print(f"  best on all together: {_describe(w, ck, tk)}: "
@@ -240,7 +240,7 @@ def cross_validate(datasets: list[Collected]) -> None:
 
 def _today(grid: list[tuple[dict[str, dict[str, float]], int, int]]) -> int:
     for i, (w, ck, tk) in enumerate(grid):
-        if (w["en"]["bm25"], w["en"]["dense"], w["en"]["dense_multilingual"]) == (1, 1, 1) \
+        if all(w["en"][s] == fusion.DEFAULT_WEIGHTS[s] for s in SIGNALS) \
                 and ck == fusion.CHUNK_RRF_K and tk == fusion.TOOL_RRF_K:
             return i
     raise LookupError("today's fusion values are not in the grid")

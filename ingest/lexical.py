@@ -76,17 +76,18 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def scores(self, query: str, language: str = "en", translations: tuple[str, ...] = ()
-               ) -> np.ndarray:
-        """BM25 score of every chunk for the query in `language` and its translations into the
-        other language (zeros where no term matches)."""
+    def scores(self, query: str, language: str | None = None,
+               translations: tuple[str, ...] = ()) -> np.ndarray:
+        """BM25 score of every chunk for the query in `language` (None: not known) and its
+        translations into the other language (zeros where no term matches)."""
         terms = [t for t in query_terms(query, language, translations) if t in self._vocabulary]
         if self._bm25 is None or not terms:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None, language: str = "en",
-               translations: tuple[str, ...] = ()) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, mask: np.ndarray | None = None,
+               language: str | None = None, translations: tuple[str, ...] = ()
+               ) -> list[tuple[int, float]]:
         """Top-k (position, score) with a positive score, best first, within the mask."""
         return self.top(self.scores(query, language, translations), k, mask)
 

@@ -67,3 +67,10 @@ def test_the_cache_digest_covers_the_language_a_chunk_falls_back_to() -> None:
     english = _passages("Starkregen Gefahrenkarte", language="en")
     german = _passages("Starkregen Gefahrenkarte", language="de")
     assert chunks_digest(english) != chunks_digest(german)
+
+
+def test_a_question_of_unknown_language_meets_both() -> None:
+    index = LexicalIndex(_passages("Die Starkregen-Gefahrenkarte zeigt, wo sich Wasser sammelt.",
+                                   "Heavy rain hazard maps show where water collects."))
+    assert _matching(index, "Starkregen Gefahrenkarte") == [0]
+    assert _matching(index, "hazard maps") == [1]
