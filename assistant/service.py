@@ -159,4 +159,4 @@ class Assistant:
         """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.evaluation.run."""
         request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
         return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
-                             progress)
+                             progress, self.multilingual)

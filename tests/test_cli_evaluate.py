@@ -43,6 +43,7 @@ def test_own_corpus_end_to_end_leaves_the_index_alone(tmp_path: Path, settings, 
     assert set(data["results"]) == {"bm25", "hybrid"} and data["queries"] == 4
     assert data["results"]["hybrid"]["recall@10"] == 1.0
     assert data["index"]["documents"] == len(CORPUS)
+    assert data["index"]["signals"]["hybrid"] == ["bm25", "dense", "dense_multilingual"]
     assert "## By lang" in (out / "r.md").read_text(encoding="utf-8")
     assert (out / "r.png").stat().st_size > 10_000
     first = (out / "runs" / "hybrid.trec").read_text(encoding="utf-8").splitlines()[0].split()

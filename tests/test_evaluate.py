@@ -141,6 +141,23 @@ def test_own_corpus_is_indexed_apart_and_found(tmp_path: Path, embedder, monkeyp
     assert set(e.by_field["lang"]) == {"de", "en"}
 
 
+def test_own_corpus_runs_the_apps_hybrid_with_both_encoders(tmp_path: Path, embedder) -> None:
+    from ingest.core.settings import DEFAULT_MULTILINGUAL_MODEL
+    from ingest.embed.multilingual import make_multilingual_embedder
+
+    multilingual = make_multilingual_embedder(DEFAULT_MULTILINGUAL_MODEL)
+    folder = write_dataset(tmp_path / "ds", corpus=CORPUS)
+    request = workbench.resolve(folder, None, ["hybrid", "dense-multilingual", "bm25"], None,
+                                tmp_path)
+    e = workbench.run(workbench.load(request), embedder, lambda: None, None, multilingual)
+    # The second encoder's own collection is searched: alone it finds every relevant document.
+    assert e.results["dense-multilingual"].metrics["recall@10"] == 1.0
+    assert e.results["dense-multilingual"].run["q1"][0] == "d-heat"
+    assert e.index["signals"] == {"hybrid": ["bm25", "dense", "dense_multilingual"],
+                                  "dense-multilingual": ["dense_multilingual"],
+                                  "bm25": ["bm25"]}
+
+
 def test_usage_problems(tmp_path: Path) -> None:
     from ingest.core.errors import UsageProblem
 
@@ -154,9 +171,10 @@ def test_usage_problems(tmp_path: Path) -> None:
 
 def test_builtin_tools_on_the_knowledge_base(shipped_assistant) -> None:
     evaluation = shipped_assistant.evaluate("builtin", "tools", ["bm25"])
-    queries = (Path(__file__).resolve().parent.parent / "corpus" / "benchmark" /
-               "queries.jsonl").read_text("utf-8").splitlines()
-    assert evaluation.index["kind"] == "knowledge base" and len(evaluation.queries) == len(queries)
+    qrels = (Path(__file__).resolve().parent.parent / "corpus" / "benchmark" / "qrels" /
+             "tools.tsv").read_text("utf-8").splitlines()[1:]
+    judged = {line.split("\t")[0] for line in qrels if line}  # unanswerable ones have none
+    assert evaluation.index["kind"] == "knowledge base" and set(evaluation.queries) == judged
     assert evaluation.results["bm25"].metrics["ndcg@10"] > 0.4
     assert set(evaluation.by_field["lang"]) == {"de", "en"}
 

@@ -226,9 +226,11 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
                                 settings.corpus_dir)
     loaded = workbench.load(request)  # every file checked before a model or index is opened
 
+    from ingest.embed.multilingual import make_multilingual_embedder
     from ingest.embed.sentence_transformer import Embedder
 
     embedder = Embedder(settings.embed_model)
+    multilingual = make_multilingual_embedder(settings.multilingual_model)
 
     def knowledge_base() -> Any:
         from assistant.service import Assistant
@@ -238,7 +240,7 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
         return assistant.retriever
 
     with _ProgressBars(enabled=sys.stderr.isatty()) as bars:
-        evaluation = workbench.run(loaded, embedder, knowledge_base, bars.update)
+        evaluation = workbench.run(loaded, embedder, knowledge_base, bars.update, multilingual)
     print(report.text_table(evaluation))
     if args.json:
         report.write_json(evaluation, args.json)

@@ -23,6 +23,7 @@ from ir_measures import AP, RR, R, nDCG
 from assistant.evaluation.beir import Dataset, Qrels
 from assistant.query.filters import Filters
 from assistant.retrieval import search as pipeline
+from assistant.retrieval.fusion import SIGNALS
 from assistant.retrieval.tool_ranking import rank_tools
 from ingest.core.records import Hit, Retrieval
 
@@ -56,19 +57,22 @@ class Variant:
     search: Search
     # Tool ids best first; None: rank_tools over `search`'s hits without filters.
     tools: Callable[[Retriever, str], list[str]] | None = None
+    # The signals it asks the retriever for (assistant/retrieval/fusion.py's names).
+    signals: frozenset[str] = SIGNALS["hybrid"]
 
 
 VARIANTS: dict[str, Variant] = {}
 
 
 def register(name: str, help: str, search: Search,
-             tools: Callable[[Retriever, str], list[str]] | None = None) -> None:
+             tools: Callable[[Retriever, str], list[str]] | None = None,
+             signals: frozenset[str] = SIGNALS["hybrid"]) -> None:
     """Make a retriever available by name to the CLI, the app and the reports.
 
     E.g. `register("hybrid+expansion", "hybrid over the expanded query",
     lambda r, q: r.search(expand(q)))`. A later registration of a name replaces the earlier.
     """
-    VARIANTS[name] = Variant(name, help, search, tools)
+    VARIANTS[name] = Variant(name, help, search, tools, signals)
 
 
 def _pipeline(options: pipeline.Options) -> tuple[Search, Callable[[Retriever, str], list[str]]]:
@@ -102,7 +106,8 @@ for _name, _help, _options in (
     ("hybrid-no-multilingual", "hybrid without the multilingual encoder (BM25 and English dense)",
      pipeline.Options(signals=frozenset({"bm25", "dense"}))),
 ):
-    register(_name, _help, *_pipeline(_options))
+    register(_name, _help, *_pipeline(_options),
+             signals=_options.signals or SIGNALS[_options.mode])
 DEFAULT_RETRIEVERS = ("bm25", "dense", "hybrid")
 
 

@@ -33,9 +33,10 @@ from ingest.core.settings import Settings
 
 if TYPE_CHECKING:  # torch and chromadb load only once there is something to index or search
     from assistant.retrieval.hybrid import Retriever
+    from ingest.embed.protocol import Encoder
     from ingest.embed.sentence_transformer import Embedder
 
-__all__ = ["BUILTIN", "Request", "resolve", "Loaded", "load", "run", "known_pages",
+__all__ = ["BUILTIN", "Request", "resolve", "Loaded", "load", "run", "signals_run", "known_pages",
            "disposable_index", "unpacked"]
 
 log = logging.getLogger(__name__)
@@ -98,16 +99,20 @@ def load(request: Request) -> Loaded:
 
 
 def run(loaded: Loaded, embedder: Embedder, knowledge_base: Callable[[], Retriever],
-        progress: Progress | None = None) -> Evaluation:
+        progress: Progress | None = None, multilingual: Encoder | None = None) -> Evaluation:
     """Evaluate each retriever on the right collection.
 
-    `knowledge_base` is called only when the dataset brings no corpus of its own.
+    `knowledge_base` is called only when the dataset brings no corpus of its own; a dataset's
+    own corpus is indexed by both encoders (`multilingual`: the app's second encoder, None when
+    it runs without one), so `hybrid` fuses the same signals as the app. The result's `index`
+    says which signals each retriever had.
     """
     request, dataset, lines = loaded.request, loaded.dataset, loaded.corpus
     if lines is not None:
-        with disposable_index(lines, embedder, progress) as (retriever, info):
+        with disposable_index(lines, embedder, progress, multilingual) as (retriever, info):
             result = _evaluate(dataset, "corpus", request.retrievers, retriever, embedder,
                                progress)
+            info["signals"] = signals_run(retriever, request.retrievers)
         result.index = info
         return result
     retriever = knowledge_base()
@@ -117,8 +122,17 @@ def run(loaded: Loaded, embedder: Embedder, knowledge_base: Callable[[], Retriev
     result = _evaluate(dataset, request.target, request.retrievers, retriever, embedder,
                        progress)
     result.index = {"kind": "knowledge base", "collection": retriever.store.name,
-                    "chunks": len(retriever.snapshot.chunks)}
+                    "chunks": len(retriever.snapshot.chunks),
+                    "signals": signals_run(retriever, request.retrievers)}
     return result
+
+
+def signals_run(retriever: Retriever, names: Sequence[str]) -> dict[str, list[str]]:
+    """Per retriever, the signals it fused: those it asks for that the index can give."""
+    available = {"bm25", "dense"}
+    if retriever.multilingual is not None and retriever.store.has_multilingual:
+        available.add("dense_multilingual")
+    return {name: sorted(VARIANTS[name].signals & available) for name in names}
 
 
 def _evaluate(dataset: Dataset, target: str, names: Sequence[str], retriever: Retriever,
@@ -140,30 +154,32 @@ def known_pages(retriever: Retriever) -> set[str]:
 
 @contextmanager
 def disposable_index(lines: list[CorpusLine], embedder: Embedder,
-                     progress: Progress | None = None
+                     progress: Progress | None = None, multilingual: Encoder | None = None
                      ) -> Iterator[tuple[Retriever, dict[str, object]]]:
-    """A Chroma collection and BM25 over the corpus lines, deleted when the block ends."""
+    """A Chroma collection (and one of the multilingual encoder's vectors, when given) and BM25
+    over the corpus lines, deleted when the block ends."""
     from assistant.retrieval.hybrid import Retriever
-    from ingest.index.store import IndexSpec, SourceRecord, Store
+    from ingest.index.store import SourceRecord, Store, index_spec
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="toolbox-eval-") as tmp:
         settings = Settings.from_env(environ={}, data_dir=Path(tmp), collection="dataset")
-        spec = IndexSpec(embedder.identity, embedder.dim, settings.chunk_size,
-                         settings.chunk_overlap)
+        spec = index_spec(embedder, multilingual, settings.chunk_size, settings.chunk_overlap)
         store = Store.open(settings, spec)
         try:
             for start in range(0, len(lines), _WRITE_GROUP):
                 source_id = f"lines-{start}"
                 group = [_chunk(line, source_id) for line in lines[start:start + _WRITE_GROUP]]
-                vectors = embedder.embed_documents([embedding_text(c) for c in group])
+                texts = [embedding_text(c) for c in group]
+                vectors = embedder.embed_documents(texts)
+                across = None if multilingual is None else multilingual.embed_documents(texts)
                 record = SourceRecord(source_id=source_id, path="corpus.jsonl",
                                       content_hash="", title="", chunks=len(group),
                                       ingested_at=time.time())
-                store.replace_sources([(record, group)], vectors)
+                store.replace_sources([(record, group)], vectors, across)
                 if progress:
                     progress("indexing corpus", start + len(group), len(lines))
-            retriever = Retriever(store, embedder)
+            retriever = Retriever(store, embedder, multilingual)
             seconds = time.perf_counter() - started
             log.info("indexed %d corpus lines in %.1f s", len(lines), seconds)
             yield retriever, {"kind": "dataset corpus", "documents": len(lines),

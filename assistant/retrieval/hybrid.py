@@ -168,16 +168,21 @@ class Retriever:
 
     def retrieve(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                  k: int = CANDIDATES, lexical_text: str | None = None,
-                 translated_text: str | None = None, language: str = "en",
-                 signals: frozenset[str] | None = None) -> Retrieval:
+                 translated_text: str | None = None, language: str | None = None,
+                 signals: frozenset[str] | None = None,
+                 translations: tuple[str, ...] = ()) -> Retrieval:
         """Chunks and tool rankings for the query.
 
         Args:
-            lexical_text: what BM25 scores instead of the query (the query with translations).
+            lexical_text: what BM25 scores instead of the query, analysed in `language`.
             translated_text: the query's terms in the embedding model's language, when it
                 differs; the English model embeds the query with them appended.
-            language: the query's language; it sets the fusion weights (fusion.py).
+            language: the query's language; it sets the fusion weights (fusion.py)
+                and BM25's analysis. None: not known (English weights; English terms and the
+                German view, ingest/core/language.py's query_terms).
             signals: which of SIGNALS to use; by default those of `mode`.
+            translations: the query's terms in the other language (assistant/query/expand.py);
+                BM25 analyses them in that language, the query in its own.
         """
         snapshot = self.snapshot
         mask = snapshot.masks.mask(filters)
@@ -187,7 +192,8 @@ class Retriever:
         where = filters.where(snapshot.masks.any_superseded)
         english: Future[np.ndarray] | None = None
         if "dense" in wanted:  # started first, the longest step; BM25 runs meanwhile
-            foreign = language != "en" and not self.embedder.multilingual and translated_text
+            foreign = language not in (None, "en") and not self.embedder.multilingual \
+                and translated_text
             # One vector per question ranks chunks and tools. An English-only model gets a
             # German question's content words with its glossary translation appended: the
             # English terms carry the meaning, the German words still meet German tool names
@@ -209,7 +215,7 @@ class Retriever:
             else:
                 side = self._multilingual(snapshot, query, k, where, mask)
         if "bm25" in wanted:
-            scores = snapshot.lexical.scores(lexical_text or query)
+            scores = snapshot.lexical.scores(lexical_text or query, language, translations)
             chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
             tool_scores["bm25"] = scores[snapshot.tool_positions]
         if english is not None:
@@ -226,12 +232,12 @@ class Retriever:
             if side_scores is not None:
                 tool_scores["dense_multilingual"] = side_scores
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
-        weights = fusion_weights(language)
+        weights = fusion_weights(language or "en")
         return Retrieval(
             hits=_fuse(snapshot.chunks, chunk_rankings, weights),
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
-            language=language,
+            language=language or "en",
             tools=snapshot.tools,
         )
 

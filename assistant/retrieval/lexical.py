@@ -1,4 +1,5 @@
-"""The lexical index: BM25 (bm25s) over English and German stems, derived from the store.
+"""The lexical index: BM25 (bm25s) over each chunk's terms in its own language (English or
+German stems), derived from the store.
 
 It is never the only copy of anything: it is built from the chunks Chroma holds, and rebuilt
 when the store's revision changes.
@@ -13,13 +14,20 @@ import bm25s
 import numpy as np
 
 from ingest.chunk.split import embedding_text
-from ingest.core.language import analyze
+from ingest.core.language import index_terms, query_terms
 from ingest.core.records import Chunk
 
-__all__ = ["LexicalIndex"]
+__all__ = ["chunk_terms", "LexicalIndex"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+
+def chunk_terms(chunk: Chunk) -> list[str]:
+    """A chunk's index terms, in the language its text shows (its document's when unclear),
+    and its German view (ingest/core/language.py's index_terms)."""
+    fallback = chunk.language if chunk.kind == "passage" else "en"
+    return index_terms(embedding_text(chunk), fallback=fallback, cross=True)
 
 
 class LexicalIndex:
@@ -33,7 +41,7 @@ class LexicalIndex:
             # token) were the largest thing in memory while indexing (peak RSS 1.8 GB).
             vocabulary: dict[str, int] = {}
             ids = [[vocabulary.setdefault(t, len(vocabulary))
-                    for t in analyze(embedding_text(c)) or ["\u2205"]] for c in chunks]
+                    for t in chunk_terms(c) or ["\u2205"]] for c in chunks]
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
             self._bm25.index((ids, vocabulary), show_progress=False)
             del ids
@@ -70,16 +78,20 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros where no term matches)."""
-        terms = [t for t in analyze(query) if t in self._vocabulary]
+    def scores(self, query: str, language: str | None = None,
+               translations: tuple[str, ...] = ()) -> np.ndarray:
+        """BM25 score of every chunk for the query in `language` (None: not known) and its
+        translations into the other language (zeros where no term matches)."""
+        terms = [t for t in query_terms(query, language, translations) if t in self._vocabulary]
         if self._bm25 is None or not terms:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, mask: np.ndarray | None = None,
+               language: str | None = None, translations: tuple[str, ...] = ()
+               ) -> list[tuple[int, float]]:
         """Top-k (position, score) with a positive score, best first, within the mask."""
-        return self.top(self.scores(query), k, mask)
+        return self.top(self.scores(query, language, translations), k, mask)
 
     @staticmethod
     def top(scores: np.ndarray, k: int, mask: np.ndarray | None = None

@@ -68,12 +68,15 @@ def analyzer_fingerprint() -> str:
 
 
 def chunks_digest(chunks: list[Chunk]) -> str:
-    """Identifies the indexed content: every chunk's id and indexed text, in order."""
+    """Identifies the indexed content: every chunk's id, indexed text and the language its terms
+    fall back to (assistant/retrieval/lexical.py's chunk_terms), in order."""
     digest = hashlib.sha256()
     for chunk in chunks:
         digest.update(chunk.chunk_id.encode())
         digest.update(b"\0")
         digest.update(embedding_text(chunk).encode())
+        digest.update(b"\0")
+        digest.update(f"{chunk.kind}:{chunk.language}".encode())
         digest.update(b"\1")
     return digest.hexdigest()
 

