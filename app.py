@@ -163,7 +163,10 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                     elem_id=f"filter-{name}")
                         for name, values in FILTER_FIELDS]
                 with gr.Accordion(funding_title(language), open=False, elem_id="funding"):
-                    filter_boxes += [gr.Dropdown(c, multiselect=m, label=lb, elem_id=f"funding-{f}")
+                    # explicit empty values: a caller of the API that leaves them out must not
+                    # get a dropdown's first choice (a 50 % minimum rate) as a filter
+                    filter_boxes += [gr.Dropdown(c, value=[] if m else "", multiselect=m,
+                                                 label=lb, elem_id=f"funding-{f}")
                                      for f, lb, c, m in funding_controls(language)]
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")

@@ -127,4 +127,4 @@ def funding_controls(language: str) -> list[tuple[str, str, list[tuple[str, str]
             ("funding_types", t["type"], [(label(v, language), v) for v in FUNDING_TYPES],
              True),
             ("budget_bands", t["budget"], [(label(b, language), b) for b in BUDGET_BANDS], True),
-            ("min_rate", minimum, [(f"≥ {s} %", str(s)) for s in steps], False)]
+            ("min_rate", minimum, [("-", ""), *((f"≥ {s} %", str(s)) for s in steps)], False)]

@@ -108,7 +108,7 @@ def filter_values(filters: Filters) -> tuple[Any, ...]:
     funding = filters.funding
     return (*(list(getattr(filters, name)) for name in FIELDS),
             *(list(getattr(funding, name)) for name in FUNDING_FIELDS[:-1]),
-            str(funding.min_rate) if funding.min_rate is not None else None)
+            str(funding.min_rate) if funding.min_rate is not None else "")
 
 
 def cleared() -> tuple[Any, ...]:
