@@ -58,6 +58,19 @@ _SCALES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("region", r"\b(region\w*|landkreis\w*|county|counties|kreis(e|es)?)\b"),
     ))
 
+# Words that raise a hazard's tools but do not state the hazard: measures (sponge city,
+# rainwater, cooling, irrigation), data (soil moisture) and a place on the coast. A chip for
+# them read as a condition the user never set (benchmarks/chip_precision.py).
+_NOT_STATED = re.compile(r"\b(\w*schwammstadt\w*|sponge|\w*regenwasser\w*|rainwater|stormwater|"
+                         r"cool\w*|\w*kühl\w*|\w*bewässer\w*|irrigation|soil moisture|"
+                         r"bodenfeuchte|küste|coast(al)?(?! (flood\w*|protection)))\b",
+                         re.IGNORECASE)
+# A flood with a named cause (cloudburst, storm surge) is that hazard, not also a river flood;
+# a storm surge is coastal flooding, not also a storm, unless the question names them.
+_RIVER = re.compile(r"\b(river|\w*fluss\w*|\w*hochwasser\w*|deich\w*|dykes?)\b", re.IGNORECASE)
+_STORM = re.compile(r"\b(storm(?! surge)\w*|\w*sturm(?!flut)\w*|orkan\w*|gales?|\w*wind\w*|"
+                    r"unwetter\w*)", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -65,14 +78,23 @@ class Intent:
 
     filters: Filters = field(default_factory=Filters)
     facets: Filters = field(default_factory=Filters)
+    # the facets' hazards the question states (shown as chips); the others only raise tools
+    stated_hazards: tuple[str, ...] | None = None
 
     def without(self, chip: str) -> Intent:
         """The intent with one chip (`field:value`) removed."""
         name, _, value = chip.partition(":")
-        return Intent(_drop(self.filters, name, value), _drop(self.facets, name, value))
+        stated = self.stated_hazards
+        if stated is not None and name == "hazards":
+            stated = tuple(h for h in stated if h != value)
+        return Intent(_drop(self.filters, name, value), _drop(self.facets, name, value), stated)
 
     def chips(self) -> list[str]:
-        return _chips(self.filters) + _chips(self.facets)
+        shown = self.facets
+        if self.stated_hazards is not None:
+            shown = Filters(**{**shown.__dict__, "hazards": tuple(
+                h for h in shown.hazards if h in self.stated_hazards)})
+        return _chips(self.filters) + _chips(shown)
 
 
 def infer(question: str, translations: tuple[str, ...] = ()) -> Intent:
@@ -87,7 +109,21 @@ def infer(question: str, translations: tuple[str, ...] = ()) -> Intent:
     topic = " ".join((question, *translations))
     facets = Filters.of(hazards=hazards_in(topic), phases=phases_in(topic), kinds=kinds,
                         scales=scales)
-    return Intent(Filters.of(**hard), facets)
+    return Intent(Filters.of(**hard), facets, _stated_hazards(question, translations))
+
+
+def _stated_hazards(question: str, translations: tuple[str, ...]) -> tuple[str, ...]:
+    """Hazards the question names. Its own words first: the glossary's translations cast wide
+    (flood -> 'Überflutung', a heavy-rain word), so they count only when the words name none,
+    as a German compound ('Starkregenvorsorge') does."""
+    hazards = hazards_in(_NOT_STATED.sub(" ", question))
+    if not hazards:
+        hazards = hazards_in(_NOT_STATED.sub(" ", " ".join(translations)))
+    if {"heavy-rain", "coastal-flooding"} & set(hazards) and not _RIVER.search(question):
+        hazards = [h for h in hazards if h != "river-flooding"]
+    if "coastal-flooding" in hazards and not _STORM.search(question):
+        hazards = [h for h in hazards if h != "storm"]
+    return tuple(hazards)
 
 
 def _chips(filters: Filters) -> list[str]:
