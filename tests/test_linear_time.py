@@ -32,11 +32,15 @@ from .conftest import CORPUS
 
 pytestmark = pytest.mark.integration
 
-SECONDS_PER_MB = 2.0  # measured: at most 0.6 s/MB here (benchmarks/parse_linear.py)
-SECONDS_CONSTANT = 0.5
+# Budgets are about 15x the measured figures: the 2 cores are shared, and the old 2 s/MB budget
+# failed in runs at load 8-12 while the code was linear. Super-linear work still fails
+# by far: the old cubic heading regex needs hours at 256 KB, a quadratic step with 1 ns per pair
+# over a minute.
+SECONDS_PER_MB = 10.0  # measured: at most 0.6 s/MB here (benchmarks/parse_linear.py)
+SECONDS_CONSTANT = 2.0
 # The question path is about 20 regexes and a stemmer over every word: linear, measured at
 # 3 s/MB here, on questions the service cuts at 2,000 characters (assistant/service.py).
-QUESTION_SECONDS_PER_MB = 6.0
+QUESTION_SECONDS_PER_MB = 30.0
 SIZES = (64_000, 256_000)
 
 # (file name, text of about n characters): the families of #22, then their neighbours.
