@@ -3,6 +3,11 @@
 It describes funding programmes only: set, it lets through tools of kind funding-programme
 whose `funding` facts match, and passages (they are evidence, not programmes). A Land matches
 a programme for all of Germany or for the EU, unless the programme names other Länder.
+
+A programme that states no rate is not known to miss a minimum rate: it passes `min_rate` and
+ranks after the programmes known to meet it (`rate_unknown`); its card says "rate not stated,
+check the link". Dropping it would hide programmes that may well pay enough (11 of the 31
+shipped ones state no rate) and a staff member would not know they exist.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 from ingest.core.errors import ToolboxError
 from ingest.core.records import APPLICANTS, BUDGET_BANDS, FUNDING_TYPES, LAENDER, Tool
 
-__all__ = ["EU_MEMBERS", "EU_WIDE", "RATE_STEPS", "FundingFilter", "covers_country", "covers_land"]
+__all__ = ["EU_MEMBERS", "EU_WIDE", "RATE_STEPS", "FundingFilter",
+           "covers_country", "covers_land"]
 
 EU_MEMBERS = ("Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", "Denmark",
               "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy",
@@ -78,7 +84,12 @@ class FundingFilter:
                 and all(covers_country(funding.countries, c) for c in self.countries)
                 and all(covers_land(funding.countries, funding.lands, land)
                         for land in self.lands)
-                and (self.min_rate is None or (rate is not None and rate >= self.min_rate)))
+                and (self.min_rate is None or rate is None or rate >= self.min_rate))
+
+    def rate_unknown(self, tool: Tool) -> bool:
+        """Whether a minimum rate is asked and the programme states none (it ranks last)."""
+        return (self.min_rate is not None and tool.funding is not None
+                and tool.funding.max_rate_percent is None)
 
     def as_json(self) -> dict[str, Any]:
         """The facet as `ask --json` echoes it (empty lists and null when not set)."""
