@@ -97,7 +97,7 @@ def test_min_rate_keeps_programmes_that_state_no_rate_after_those_known_to_meet_
     few = shipped_assistant.ask("Förderung für Klimaanpassung", Filters.of(funding=funding),
                                 top_k=3)
     assert [r.tool.id for r in few.tools] == ids[:3]  # the unstated ones take no known one's place
-    card = funding_html(PROGRAMMES["klimopass-bw"], "en")
+    card = funding_html(PROGRAMMES["thueringen-klima-invest"], "en")
     assert "Funding rate:</b> not stated, check the link" in card
     worded = funding_html(PROGRAMMES["hamburg-gruendachfoerderung"], "de")
     assert ("Förderquote:</b> a grant per square metre of green roof (keine Quote in Prozent "
