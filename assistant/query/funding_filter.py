@@ -6,7 +6,7 @@ a programme for all of Germany or for the EU, unless the programme names other L
 
 A programme that states no rate is not known to miss a minimum rate: it passes `min_rate` and
 ranks after the programmes known to meet it (`rate_unknown`); its card says "rate not stated,
-check the link". Dropping it would hide programmes that may well pay enough (11 of the 31
+check the link". Dropping it would hide programmes that may well pay enough (9 of the 31
 shipped ones state no rate) and a staff member would not know they exist.
 """
 
