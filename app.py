@@ -246,27 +246,40 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
     def tools() -> list[Any]:
         return list(assistant.retriever.snapshot.tools.values())
 
-    def view(search: str, picked: handlers.Cell = None) -> tuple[Any, ...]:
-        shown = handlers.browse_view(tools(), search or "", picked, language)
+    def view(search: str, picked: handlers.Cell = None, *funding: Any) -> tuple[Any, ...]:
+        shown = handlers.browse_view(tools(), search or "", picked, language,
+                                     chat.funding_of(funding))
         return (gr.update(value=shown.rows, headers=shown.headers), shown.status, shown.listing)
 
-    def pick(search: str, event: gr.SelectData) -> tuple[str, handlers.Cell]:
+    def pick(search: str, applicants: Any, lands: Any, funding_types: Any, budget_bands: Any,
+             min_rate: Any, event: gr.SelectData) -> tuple[str, handlers.Cell]:
+        # named: gradio finds the SelectData parameter by its annotation, not behind *args
         picked = browse.at(*event.index)
-        return handlers.browse_listing(tools(), search or "", picked, language), picked
+        funding = chat.funding_of((applicants, lands, funding_types, budget_bands, min_rate))
+        return handlers.browse_listing(tools(), search or "", picked, language, funding), picked
 
     search = gr.Textbox(label=u["browse_search"], elem_id="browse-search")
+    with gr.Accordion(funding_title(language), open=False, elem_id="browse-funding"):
+        funding = [gr.Dropdown(c, value=[] if m else "", multiselect=m, label=lb,
+                               elem_id=f"browse-funding-{f}")
+                   for f, lb, c, m in funding_controls(language)]
     status = gr.Markdown(elem_id="browse-status")
     first = handlers.browse_view(tools(), "", None, language)
     grid = gr.Dataframe(first.rows, headers=first.headers, interactive=False, elem_id="matrix",
                         wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
     picked = gr.State(None)
-    search.change(view, [search, picked], [grid, status, listing], api_visibility="private")
+    for control in (search, *funding):
+        control.change(view, [search, picked, *funding], [grid, status, listing],
+                       api_visibility="private")
     # the toolbox may have changed since the tab was last shown
-    tab.select(view, [search, picked], [grid, status, listing], api_visibility="private")
-    grid.select(pick, [search], [listing, picked], api_visibility="private")
-    return {"view": lambda s, c=None: view(s, c)[:2], "pick": lambda s, e: pick(s, e)[0],
-            "view_all": view, "grid": grid, "status": status, "search": search}
+    tab.select(view, [search, picked, *funding], [grid, status, listing],
+               api_visibility="private")
+    grid.select(pick, [search, *funding], [listing, picked], api_visibility="private")
+    return {"view": lambda s, c=None, *f: view(s, c, *f)[:2],
+            "pick": lambda s, e, *f: pick(s, *(f or ([], [], [], [], "")), e)[0],
+            "view_all": view, "grid": grid,
+            "status": status, "search": search}
 
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:

@@ -135,10 +135,20 @@ class Assistant:
     def rank(self, query: str, filters: Filters = Filters(), options: Options = Options(),
              top_k: int | None = None, analysis: Analysis | None = None
              ) -> tuple[Retrieval, list[RankedTool]]:
-        """Retrieve and rank tools for a standalone query (see assistant.retrieval.search)."""
-        retrieval, tools, _ = search(self.retriever, query, filters, options,
-                                     top_k or self.settings.top_k, analysis)
-        return retrieval, tools
+        """Retrieve and rank tools for a standalone query (see assistant.retrieval.search).
+
+        With a minimum funding rate, programmes that state no rate come after those known to
+        meet it (assistant/query/funding_filter.py); enough are ranked that none known is lost.
+        """
+        top_k = top_k or self.settings.top_k
+        funding = filters.funding
+        unknown = (sum(funding.rate_unknown(t) for t in self.retriever.snapshot.tools.values())
+                   if funding.min_rate is not None else 0)
+        retrieval, tools, _ = search(self.retriever, query, filters, options, top_k + unknown,
+                                     analysis)
+        if unknown:
+            tools = sorted(tools, key=lambda ranked: funding.rate_unknown(ranked.tool))
+        return retrieval, tools[:top_k]
 
     @property
     def feedback(self) -> FeedbackStore:

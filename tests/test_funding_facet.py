@@ -82,6 +82,28 @@ def test_ranking_keeps_only_matching_programmes(shipped_assistant) -> None:
     assert any(r.tool.kind != "funding-programme" for r in plain.tools)
 
 
+def test_min_rate_keeps_programmes_that_state_no_rate_after_those_known_to_meet_it(
+        shipped_assistant) -> None:
+    funding = FundingFilter.of(min_rate=80)
+    unknown = {t for t, tool in PROGRAMMES.items() if tool.funding.max_rate_percent is None}
+    known = {t for t, tool in PROGRAMMES.items()
+             if (tool.funding.max_rate_percent or 0) >= 80}
+    assert len(unknown) >= 5 and len(known) >= 5
+    answer = shipped_assistant.ask("Förderung für Klimaanpassung", Filters.of(funding=funding),
+                                   top_k=40)
+    ids = [r.tool.id for r in answer.tools]
+    assert set(ids) == known | unknown  # a rate below 80 % is out, an unstated one is not
+    assert ids[:len(known)] == [i for i in ids if i in known]  # known ones first, in rank order
+    few = shipped_assistant.ask("Förderung für Klimaanpassung", Filters.of(funding=funding),
+                                top_k=3)
+    assert [r.tool.id for r in few.tools] == ids[:3]  # the unstated ones take no known one's place
+    card = funding_html(PROGRAMMES["thueringen-klima-invest"], "en")
+    assert "Funding rate:</b> not stated, check the link" in card
+    worded = funding_html(PROGRAMMES["hamburg-gruendachfoerderung"], "de")
+    assert ("Förderquote:</b> a grant per square metre of green roof (keine Quote in Prozent "
+            "angegeben, bitte Link prüfen)") in worded
+
+
 def test_card_shows_facts_authority_link_and_no_deadline() -> None:
     kipki = PROGRAMMES["rlp-kipki"]
     german = funding_html(kipki, "de")
@@ -110,10 +132,22 @@ def test_cli_filters_and_json(tmp_path: Path) -> None:
     assert result["filters"]["funding"] == {"who": ["municipality"], "country": [],
                                             "land": ["Sachsen"], "funding_type": [],
                                             "budget": [], "min_rate": 50}
-    assert [t["id"] for t in result["tools"]] == ["staedtebaufoerderung"]  # the only one at 50 %+
+    # the only one known to pay 50 %+ first, then the ones that state no rate, marked
+    ids = [t["id"] for t in result["tools"]]
+    assert ids[0] == "staedtebaufoerderung", ids
+    assert set(ids[1:]) == {"sachsen-rl-gewaesser-hochwasserschutz",
+                            "bundesprogramm-anpassung-urbaner-raeume"}
     funding = result["tools"][0]["funding"]
     assert funding["status"] == "Status unknown, check the link"
     assert funding["max_rate_percent"] == 90 and funding["applicants"] == ["municipality"]
+    assert funding["rate_note"] is None
+    assert [t["funding"]["rate_note"] for t in result["tools"][1:]] == [
+        "rate not stated, check the link"] * 2
+    rated = run(["ask", "Förderung Hochwasserschutz", "--land", "Sachsen", "--min-rate", "50"],
+                tmp_path / "data")
+    assert rated.returncode == 0, rated.stderr
+    assert "Förderquote: nicht angegeben, bitte Link prüfen" in rated.stdout
+    assert rated.stdout.index("Städtebauförderung") < rated.stdout.index("nicht angegeben")
     text = run(["ask", "Hochwasserschutz", "--land", "Sachsen", "--funding-type", "grant"],
                tmp_path / "data")
     assert text.returncode == 0, text.stderr

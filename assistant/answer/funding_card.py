@@ -12,8 +12,8 @@ from typing import Any
 
 from ingest.core.records import Tool
 
-__all__ = ["TEXTS", "VALUE_LABELS", "label", "funding_rows", "funding_html", "funding_json",
-           "funding_lines", "funding_title", "funding_controls"]
+__all__ = ["TEXTS", "RATE_NOTE", "VALUE_LABELS", "label", "funding_rows", "funding_html",
+           "funding_json", "funding_lines", "funding_title", "funding_controls"]
 
 TEXTS = {
     "en": {"title": "Funding", "who": "Who may apply", "where": "Where", "type": "Funding type",
@@ -21,14 +21,18 @@ TEXTS = {
            "language": "Application language", "authority": "Managing authority",
            "status": "Status unknown, check the link", "source": "Source", "checked": "checked",
            "required": "required", "not-required": "not required", "unspecified": "not stated",
-           "up_to": "up to", "all_regions": "all regions"},
+           "up_to": "up to", "all_regions": "all regions",
+           "rate_unknown": "not stated, check the link",
+           "no_percent": "no percentage stated, check the link"},
     "de": {"title": "Förderung", "who": "Antragsberechtigt", "where": "Gebiet",
            "type": "Förderart", "budget": "Projektvolumen", "rate": "Förderquote",
            "consortium": "Verbund", "language": "Antragssprache",
            "authority": "Fördermittelgeber", "status": "Stand unbekannt, bitte Link prüfen",
            "source": "Quelle", "checked": "geprüft", "required": "erforderlich",
            "not-required": "nicht erforderlich", "unspecified": "keine Angabe",
-           "up_to": "bis zu", "all_regions": "alle Regionen"},
+           "up_to": "bis zu", "all_regions": "alle Regionen",
+           "rate_unknown": "nicht angegeben, bitte Link prüfen",
+           "no_percent": "keine Quote in Prozent angegeben, bitte Link prüfen"},
 }
 VALUE_LABELS = {
     "en": {"municipality": "municipalities", "social-institution": "social institutions",
@@ -43,6 +47,7 @@ VALUE_LABELS = {
            "100k-1m": "100.000 € - 1 Mio. €", "1m-10m": "1-10 Mio. €",
            "over-10m": "über 10 Mio. €"},
 }
+RATE_NOTE = "rate not stated, check the link"
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
@@ -59,8 +64,10 @@ def funding_rows(tool: Tool, language: str) -> list[tuple[str, str]]:
     where = ", ".join(funding.countries)
     if funding.lands:
         where += f" ({', '.join(funding.lands)})"
-    rate = funding.rate or (f"{t['up_to']} {funding.max_rate_percent} %"
-                            if funding.max_rate_percent is not None else "")
+    if funding.max_rate_percent is None:  # a rate in words ("per square metre") is no percent
+        rate = f"{funding.rate} ({t['no_percent']})" if funding.rate else t["rate_unknown"]
+    else:
+        rate = funding.rate or f"{t['up_to']} {funding.max_rate_percent} %"
     rows = [(t["who"], ", ".join(label(a, language) for a in funding.applicants)),
             (t["where"], where),
             (t["type"], ", ".join(label(v, language) for v in funding.funding_types)),
@@ -92,11 +99,13 @@ def funding_html(tool: Tool, language: str) -> str:
 
 
 def funding_json(tool: Tool) -> dict[str, Any] | None:
-    """The `funding` object of a tool in `ask --json` (null for other tools)."""
+    """The `funding` object of a tool in `ask --json` (null for other tools); `rate_note` says
+    when no percentage is stated (such a programme passes --min-rate and ranks last)."""
     if tool.funding is None:
         return None
     data: dict[str, Any] = tool.funding.model_dump(mode="json")
     data["status"] = TEXTS["en"]["status"]  # no deadline is known: the link has the calls
+    data["rate_note"] = (RATE_NOTE if tool.funding.max_rate_percent is None else None)
     return data
 
 

@@ -44,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "more",
         "cost_unknown": "cost unknown",
         "more_tools": "{n} more tools",
+        "filters": "Filters",
     },
     "de": {
         "tools": "Empfohlene Werkzeuge",
@@ -72,15 +73,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "mehr",
         "cost_unknown": "Kosten unbekannt",
         "more_tools": "{n} weitere Werkzeuge",
+        "filters": "Filter",
     },
 }
 
 FIELDS: dict[str, dict[str, str]] = {
     "en": {"hazards": "Hazard", "phases": "Phase", "scales": "Scale", "languages": "Language",
-           "kinds": "Kind", "costs": "Cost"},
+           "kinds": "Kind", "costs": "Cost", "applicants": "Who may apply",
+           "countries": "Country", "lands": "Land", "funding_types": "Funding type",
+           "budget_bands": "Budget per project", "min_rate": "Minimum funding rate"},
     "de": {"hazards": "Gefahr", "phases": "Phase", "scales": "Ebene", "languages": "Sprache",
-           "kinds": "Art", "costs": "Kosten"},
+           "kinds": "Art", "costs": "Kosten", "applicants": "Antragsberechtigt",
+           "countries": "Staat", "lands": "Bundesland", "funding_types": "Förderart",
+           "budget_bands": "Projektvolumen", "min_rate": "Mindest-Förderquote"},
 }
+# The funding facet's chips (assistant/query/funding_filter.py CHIP_FIELDS): their values are
+# Länder, countries and the funding card's vocabularies, not the tool vocabularies above.
+_FUNDING_CHIPS = ("applicants", "countries", "lands", "funding_types", "budget_bands")
 
 # German display names; English ones are the values with hyphens as spaces.
 _GERMAN_VALUES: dict[str, str] = {
@@ -130,7 +139,15 @@ def chip_label(chip: str, language: str, inferred: bool = False) -> str:
     """'costs:free' -> 'Cost: free' / 'Kosten: kostenlos', marked when the question implied it."""
     name, _, value = chip.partition(":")
     field = FIELDS.get(language, FIELDS["en"]).get(name, name)
-    label = f"{field}: {value_label(value, language)}"
+    if name == "min_rate":
+        shown = f"≥ {value} %"
+    elif name in _FUNDING_CHIPS:
+        from assistant.answer.funding_card import label as funding_label
+
+        shown = funding_label(value, language)
+    else:
+        shown = value_label(value, language)
+    label = f"{field}: {shown}"
     return f"{label} ({texts(language)['from_question']})" if inferred else label
 
 # The Ask tab's example questions: one of each kind staff ask (English and German).

@@ -3,6 +3,11 @@
 It describes funding programmes only: set, it lets through tools of kind funding-programme
 whose `funding` facts match, and passages (they are evidence, not programmes). A Land matches
 a programme for all of Germany or for the EU, unless the programme names other Länder.
+
+A programme that states no rate is not known to miss a minimum rate: it passes `min_rate` and
+ranks after the programmes known to meet it (`rate_unknown`); its card says "rate not stated,
+check the link". Dropping it would hide programmes that may well pay enough (9 of the 31
+shipped ones state no rate) and a staff member would not know they exist.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 from ingest.core.errors import ToolboxError
 from ingest.core.records import APPLICANTS, BUDGET_BANDS, FUNDING_TYPES, LAENDER, Tool
 
-__all__ = ["EU_MEMBERS", "EU_WIDE", "RATE_STEPS", "FundingFilter", "covers_country", "covers_land"]
+__all__ = ["EU_MEMBERS", "EU_WIDE", "RATE_STEPS", "CHIP_FIELDS", "FundingFilter",
+           "covers_country", "covers_land"]
 
 EU_MEMBERS = ("Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", "Denmark",
               "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland", "Italy",
@@ -22,6 +28,8 @@ EU_MEMBERS = ("Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czechia", 
               "Romania", "Slovakia", "Slovenia", "Spain", "Sweden")
 EU_WIDE = ("EU-27", "EU")
 RATE_STEPS = (50, 60, 70, 80, 90, 100)  # the minimum-rate choices the app offers
+# The facet's fields as chips (`field:value`, as the other filters' chips), in the card's order.
+CHIP_FIELDS = ("applicants", "countries", "lands", "funding_types", "budget_bands", "min_rate")
 _SPELLINGS = {"ae": "ä", "oe": "ö", "ue": "ü"}
 _COUNTRY_NAMES = {"deutschland": "Germany", "de": "Germany", "österreich": "Austria",
                   "eu": "EU-27", "europe": "EU-27", "europa": "EU-27"}
@@ -78,7 +86,38 @@ class FundingFilter:
                 and all(covers_country(funding.countries, c) for c in self.countries)
                 and all(covers_land(funding.countries, funding.lands, land)
                         for land in self.lands)
-                and (self.min_rate is None or (rate is not None and rate >= self.min_rate)))
+                and (self.min_rate is None or rate is None or rate >= self.min_rate))
+
+    def rate_unknown(self, tool: Tool) -> bool:
+        """Whether a minimum rate is asked and the programme states none (it ranks last)."""
+        return (self.min_rate is not None and tool.funding is not None
+                and tool.funding.max_rate_percent is None)
+
+    def chips(self) -> list[str]:
+        """The facet as chips, e.g. 'lands:Sachsen', 'min_rate:70'."""
+        rate = [f"min_rate:{self.min_rate}"] if self.min_rate is not None else []
+        return [f"{name}:{value}" for name in CHIP_FIELDS[:-1]
+                for value in getattr(self, name)] + rate
+
+    def without(self, chips: Iterable[str]) -> FundingFilter:
+        """The facet with these chips' values removed (other chips are ignored)."""
+        gone = set(chips)
+        kept = {name: tuple(v for v in getattr(self, name) if f"{name}:{v}" not in gone)
+                for name in CHIP_FIELDS[:-1]}
+        rate = None if f"min_rate:{self.min_rate}" in gone else self.min_rate
+        return FundingFilter(**kept, min_rate=rate)
+
+    def with_chips(self, chips: Iterable[str]) -> FundingFilter:
+        """The facet with these chips' values added back (other chips are ignored)."""
+        values: dict[str, list[str]] = {name: [] for name in CHIP_FIELDS}
+        for chip in chips:
+            name, _, value = chip.partition(":")
+            if name in values:
+                values[name].append(value)
+        rates = values.pop("min_rate")
+        added = FundingFilter(**{name: tuple(v) for name, v in values.items()},
+                              min_rate=int(rates[-1]) if rates else None)
+        return self.merged(added)
 
     def as_json(self) -> dict[str, Any]:
         """The facet as `ask --json` echoes it (empty lists and null when not set)."""

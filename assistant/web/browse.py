@@ -2,7 +2,8 @@
 
 A tool counts in every cell of its hazards and phases. The search box narrows the matrix and
 the cell lists to tools whose name, provider or description holds every word searched for, in
-either language (stems, plus the glossary's translations).
+either language (stems, plus the glossary's translations). A funding facet set narrows both to
+the programmes whose funding facts it accepts, as in the Ask tab.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.query.expand import default_glossary
+from assistant.query.funding_filter import FundingFilter
 from ingest.core.language import analyze, words
 from ingest.core.records import HAZARDS, PHASES, Tool
 
@@ -26,10 +28,12 @@ class Matrix:
     total: int  # tools matching the search
 
 
-def matching(tools: Iterable[Tool], search: str = "") -> list[Tool]:
-    """Tools whose text holds every searched word (or a translation of it), by name."""
+def matching(tools: Iterable[Tool], search: str = "", funding: FundingFilter = FundingFilter()
+             ) -> list[Tool]:
+    """Tools whose text holds every searched word (or a translation of it), by name; with a
+    funding facet, only the programmes it accepts."""
     wanted = [w for w in words(search) if "-" not in w and analyze(w)]
-    found = sorted(tools, key=lambda t: t.name.lower())
+    found = sorted((t for t in tools if funding.accepts(t)), key=lambda t: t.name.lower())
     if not wanted:
         return found
     options = [_alternatives(w) for w in wanted]
@@ -68,17 +72,18 @@ def _bilingual_stems(text: str) -> frozenset[str]:
     return frozenset(analyze(" ".join((text, *translations))))
 
 
-def matrix(tools: Iterable[Tool], search: str = "") -> Matrix:
-    chosen = matching(tools, search)
+def matrix(tools: Iterable[Tool], search: str = "", funding: FundingFilter = FundingFilter()
+           ) -> Matrix:
+    chosen = matching(tools, search, funding)
     counts = tuple(tuple(sum(h in t.hazards and p in t.phases for t in chosen) for p in PHASES)
                    for h in HAZARDS)
     return Matrix(HAZARDS, PHASES, counts, len(chosen))
 
 
-def cell(tools: Iterable[Tool], hazard: str, phase: str | None, search: str = ""
-         ) -> list[Tool]:
+def cell(tools: Iterable[Tool], hazard: str, phase: str | None, search: str = "",
+         funding: FundingFilter = FundingFilter()) -> list[Tool]:
     """The tools of one cell, by name; with no phase, every tool of the hazard."""
-    return [t for t in matching(tools, search)
+    return [t for t in matching(tools, search, funding)
             if hazard in t.hazards and (phase is None or phase in t.phases)]
 
 

@@ -21,8 +21,8 @@ from assistant.query.funding_filter import FundingFilter
 from assistant.query.intent import Intent
 
 __all__ = ["FIELDS", "FUNDING_FIELDS", "UI", "QUESTION", "ChipState", "filter_chips", "shown",
-           "choices", "change", "for_message", "filters_of", "filter_values", "cleared",
-           "conversation"]
+           "choices", "change", "for_message", "filters_of", "funding_of", "filter_values",
+           "cleared", "conversation"]
 
 FIELDS = ("hazards", "phases", "scales", "languages", "kinds", "costs")
 # The app's Funding accordion, after the FIELDS controls: multi-selects, then the minimum rate.
@@ -45,7 +45,8 @@ class ChipState:
 
 
 def filter_chips(filters: Filters) -> list[str]:
-    return Intent(filters=filters).chips()
+    """The chips of the filters chosen: the vocabularies', then the funding facet's."""
+    return Intent(filters=filters).chips() + filters.funding.chips()
 
 
 def shown(filters: Filters, inferred: Sequence[str], state: ChipState) -> ChipState:
@@ -82,8 +83,11 @@ def change(state: ChipState, selected: Sequence[str], filters: Filters
         if chip in chosen and removed.pop(chip) == UI:
             name, _, value = chip.partition(":")
             values.setdefault(name, []).append(value)
+    switched_off = [chip for chip in state.active if chip not in chosen]
+    put_back = [chip for chip, origin in state.removed if chip in chosen and origin == UI]
+    funding = filters.funding.without(switched_off).with_chips(put_back)
     new_filters = replace(filters_of([values[name] for name in FIELDS]),
-                          include_superseded=filters.include_superseded, funding=filters.funding)
+                          include_superseded=filters.include_superseded, funding=funding)
     return new_filters, ChipState(state.active, state.inferred, tuple(removed.items()))
 
 
@@ -98,9 +102,13 @@ def filters_of(values: Sequence[Any]) -> Filters:
     """The UI's filter controls' values, in FIELDS then FUNDING_FIELDS order, as Filters (the
     funding controls may be missing: then no funding facet)."""
     hazards, phases, scales, languages, kinds, costs = values[:len(FIELDS)]
-    funding = dict(zip(FUNDING_FIELDS, values[len(FIELDS):], strict=False))
     return Filters.of(hazards=hazards, phases=phases, scales=scales, languages=languages,
-                      kinds=kinds, costs=costs, funding=FundingFilter.of(**funding))
+                      kinds=kinds, costs=costs, funding=funding_of(values[len(FIELDS):]))
+
+
+def funding_of(values: Sequence[Any]) -> FundingFilter:
+    """The Funding controls' values, in FUNDING_FIELDS order (Ask and Browse tabs)."""
+    return FundingFilter.of(**dict(zip(FUNDING_FIELDS, values, strict=False)))
 
 
 def filter_values(filters: Filters) -> tuple[Any, ...]:

@@ -14,11 +14,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from assistant.answer.compose import Answer
-from assistant.answer.evidence import chip_filters, why, why_text
-from assistant.answer.labels import texts, tool_name, value_label
+from assistant.answer.evidence import chip_filters, stated_chips, why, why_text
+from assistant.answer.funding_card import TEXTS as FUNDING_TEXTS
+from assistant.answer.funding_card import funding_rows
+from assistant.answer.labels import chip_label, texts, tool_name, value_label
 from assistant.query.filters import Filters
 from assistant.web import present
+from assistant.web.chips import filter_chips
 from assistant.web.documents import signed_in
+from ingest.core.records import Tool
 
 __all__ = ["MAX_QUOTE", "to_markdown", "ROUTE", "ExportedAnswers", "routes"]
 
@@ -39,6 +43,12 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
     lines = [f"# {t['question']}", "", f"> {_md(answer.query)}", ""]
     if answer.search_query:
         lines += [f"_{t['searched_for']}: {_md(answer.search_query)}_", ""]
+    chosen = filter_chips(filters)
+    implied = [c for c in stated_chips(answer.chips) if c not in chosen]
+    if chosen or implied:
+        shown = [chip_label(c, answer.language) for c in chosen] + [
+            chip_label(c, answer.language, inferred=True) for c in implied]
+        lines += [f"{t['filters']}: {_md('; '.join(shown))}", ""]
     lines += [f"## {t['answer']}", "", _md(answer.text), "", f"## {t['tools']}", ""]
     if not answer.tools:
         lines += [t["no_tools"], ""]
@@ -51,6 +61,7 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines.append(f"{rank}. **{name}** ({meta})")
         reasons = why_text(why(ranked, searched, asked), answer.language)
         lines.append(f"   - {t['why']}: {_md(reasons)}")
+        lines += _funding_markdown(tool, answer.language)
         for hit in ranked.passages:
             lines.append(f"   - {_md(hit.chunk.title)}, {t['page']} {hit.chunk.page_start}")
         experiences = present.experiences_markdown(tool, answer.language)
@@ -64,6 +75,16 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
         lines += [f"\\[{number}\\] {_md(chunk.title)}, {t['page']} {chunk.page_start}",
                   f"   > {_md(quote)}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _funding_markdown(tool: Tool, language: str) -> list[str]:
+    """A programme's funding facts, its status and its provenance (none for other tools)."""
+    if tool.funding is None:
+        return []
+    t = FUNDING_TEXTS.get(language, FUNDING_TEXTS["en"])
+    rows = [f"   - {_md(name)}: {_md(value)}" for name, value in funding_rows(tool, language)]
+    source = f"{t['source']}: {tool.funding.source} ({t['checked']} {tool.funding.checked})"
+    return [*rows, f"   - {t['status']}", f"   - {_md(source)}"]
 
 
 ROUTE = "/exports"

@@ -18,6 +18,7 @@ from assistant.answer.labels import texts, ui
 from assistant.evaluation import report
 from assistant.evaluation import run as workbench
 from assistant.evaluation.feedback import ANSWER
+from assistant.query.funding_filter import FundingFilter
 from assistant.service import Assistant
 from assistant.web import browse
 from assistant.web import chips as chat
@@ -232,21 +233,24 @@ class BrowseView:
 Cell = tuple[str, str | None] | None  # (hazard, phase or None for the whole row), or none picked
 
 
-def browse_view(tools: Iterable[Tool], search: str, picked: Cell, language: str) -> BrowseView:
-    """Matrix and list for `search`: the list shows the picked cell's tools that match it, or,
-    with no cell picked, every tool the search matches."""
+def browse_view(tools: Iterable[Tool], search: str, picked: Cell, language: str,
+                funding: FundingFilter = FundingFilter()) -> BrowseView:
+    """Matrix and list for `search` (and the funding facet): the list shows the picked cell's
+    tools that match it, or, with no cell picked, every tool the search matches."""
     tools = list(tools)
-    matrix = browse.matrix(tools, search or "")
+    matrix = browse.matrix(tools, search or "", funding)
     status = ui(language)["browse_status"].format(count=matrix.total)
     return BrowseView(matrix_rows(matrix), matrix_headers(matrix, language), status,
-                      browse_listing(tools, search, picked, language))
+                      browse_listing(tools, search, picked, language, funding))
 
 
-def browse_listing(tools: Iterable[Tool], search: str, picked: Cell, language: str) -> str:
+def browse_listing(tools: Iterable[Tool], search: str, picked: Cell, language: str,
+                   funding: FundingFilter = FundingFilter()) -> str:
     if picked is not None:
         hazard, phase = picked
-        return tool_list_html(browse.cell(tools, hazard, phase, search or ""), hazard, phase,
-                              language)
-    if not (search or "").strip():
+        return tool_list_html(browse.cell(tools, hazard, phase, search or "", funding), hazard,
+                              phase, language, funding=bool(funding))
+    if not (search or "").strip() and not funding:
         return ""
-    return tool_list_html(browse.matching(tools, search), None, None, language, heading=search)
+    return tool_list_html(browse.matching(tools, search, funding), None, None, language,
+                          heading=search, funding=bool(funding))

@@ -244,9 +244,10 @@ def matrix_headers(matrix: Matrix, language: str = "en") -> list[str]:
 
 
 def tool_list_html(tools: list[Tool], hazard: str | None, phase: str | None = None,
-                   language: str = "en", heading: str = "") -> str:
+                   language: str = "en", heading: str = "", funding: bool = False) -> str:
     """A Browse cell's tools (a whole hazard without `phase`; the search's matches under
-    `heading` without a hazard): name with link, provider, kind, summary."""
+    `heading` without a hazard): name with link, provider, kind, summary; with `funding`
+    (the list narrowed by the funding facet) each programme's funding facts too."""
     if hazard is not None:
         heading = value_label(hazard, language) + (
             f" × {value_label(phase, language)}" if phase else "")
@@ -254,7 +255,8 @@ def tool_list_html(tools: list[Tool], hazard: str | None, phase: str | None = No
         f'<div class="tool-card" data-tool="{html.escape(t.id)}"><h4>'
         f"{safe_link(str(t.url) if t.url else None, tool_name(t, language))}</h4>"
         f'<div class="tool-meta">{html.escape(_meta(t, language))}</div>'
-        f"<div>{html.escape(tool_description(t, language))}</div></div>" for t in tools)
+        f"<div>{html.escape(tool_description(t, language))}</div>"
+        f"{funding_html(t, language) if funding else ''}</div>" for t in tools)
     empty = f"<p>{html.escape(ui(language)['no_cell_tools'])}</p>"
     return f"<h3>{html.escape(heading)}</h3>{items or empty}"
 
