@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from ingest.core.settings import Settings, configure_gradio, configure_offline
@@ -269,7 +270,8 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
                         wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
     picked = gr.State(None)
-    for control in (search, *funding):
+    controls: list[gr.Textbox | gr.Dropdown] = [search, *funding]
+    for control in controls:
         control.change(view, [search, picked, *funding], [grid, status, listing],
                        api_visibility="private")
     # the toolbox may have changed since the tab was last shown
@@ -277,9 +279,16 @@ def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
                api_visibility="private")
     grid.select(pick, [search, *funding], [listing, picked], api_visibility="private")
     return {"view": lambda s, c=None, *f: view(s, c, *f)[:2],
-            "pick": lambda s, e, *f: pick(s, *(f or ([], [], [], [], "")), e)[0],
+            "pick": lambda s, e, *f: _pick_with(pick, s, e, f),
             "view_all": view, "grid": grid,
             "status": status, "search": search}
+
+
+def _pick_with(pick: Callable[..., tuple[str, Any]], search: str, event: Any,
+               funding: tuple[Any, ...]) -> str:
+    """The Browse listing for a picked cell, as tests call it: funding controls empty unless
+    given (the five of funding_controls, in order)."""
+    return pick(search, *(funding or ([], [], [], [], "")), event)[0]
 
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:

@@ -46,9 +46,9 @@ def to_markdown(answer: Answer, filters: Filters = Filters()) -> str:
     chosen = filter_chips(filters)
     implied = [c for c in stated_chips(answer.chips) if c not in chosen]
     if chosen or implied:
-        shown = [chip_label(c, answer.language) for c in chosen] + [
+        labels = [chip_label(c, answer.language) for c in chosen] + [
             chip_label(c, answer.language, inferred=True) for c in implied]
-        lines += [f"{t['filters']}: {_md('; '.join(shown))}", ""]
+        lines += [f"{t['filters']}: {_md('; '.join(labels))}", ""]
     lines += [f"## {t['answer']}", "", _md(answer.text), "", f"## {t['tools']}", ""]
     if not answer.tools:
         lines += [t["no_tools"], ""]
