@@ -145,3 +145,15 @@ def test_a_passage_shows_the_printed_page_and_links_the_file_page() -> None:
 ])
 def test_the_publisher_is_what_the_imprint_names(imprint: str, publisher: str) -> None:
     assert publisher_of(["Title page\n", imprint]) == publisher
+
+
+def test_each_passage_carries_the_section_heading_the_report_prints() -> None:
+    # none of the reports has bookmarks: the headings are told by their larger or bold print
+    def sections(name: str, page: int) -> set[str]:
+        return {c.section for c in chunk_document(report(name), ChunkingParams(1000, 150),
+                                                  MentionFinder({})) if c.page_start == page}
+
+    assert "6.1.5 Development of early-warning systems" in sections("Staub-2012-425.pdf", 76)
+    assert "7 Handlungsempfehlungen und Fazit" in sections("Rouault-2016-1219.pdf", 20)
+    assert sections("Wicke-2021-1323.pdf", 3) == {"2.1 Biozide",
+                                                  "2.2 Schutzmittel gegen Durchwurzelung"}
