@@ -1,6 +1,7 @@
 """How the PDF reader reads the three published reports: line-end hyphens against hand-checked
 judgments (error rate), what decided them, running lines and left-out pages, and which text
-order (pypdf plain or layout mode) keeps a hyphenated word's two halves next to each other.
+order (pypdf plain or layout mode) keeps a hyphenated word's two halves next to each other, and
+the section headings found by their print.
 
     python benchmarks/realdocs_reading.py [--realdocs DIR] [--write-judgments]
 
@@ -21,6 +22,8 @@ from _common import ROOT
 from pypdf import PdfReader
 from realdocs import REALDOCS, find_reports
 
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document
 from ingest.parse.hyphenation import repair, vocabulary_of
 from ingest.parse.page_roles import ROLES_LEFT_OUT, page_role, running_lines, strip_running
 from ingest.parse.pdf import read_pdf
@@ -95,6 +98,11 @@ def main() -> None:
         print(f"  {path.name}: {doc.title!r} ({doc.publisher}, {doc.year}); left out "
               f"{', '.join(left_out) or 'none'}; printed labels that differ: "
               f"{', '.join(differs) or 'none'}")
+        chunks = chunk_document(doc, ChunkingParams(1000, 150), MentionFinder([]))
+        sections = list(dict.fromkeys(c.section for c in chunks))
+        print(f"    sections told by their print: {len([s for s in sections if s])}, chunks "
+              f"without one: {sum(not c.section for c in chunks)} of {len(chunks)}; first: "
+              f"{sections[1:4]}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from ingest.chunk.mentions import MentionFinder
 from ingest.chunk.split import ChunkingParams, chunk_document
 from ingest.core.records import Document
 from ingest.parse.pdf import read_pdf
+from ingest.parse.pdf_front import publisher_of
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDOCS = next((folder for folder in (ROOT.parent / "shared" / "realdocs",
@@ -92,6 +93,8 @@ def test_title_publisher_and_year_come_from_the_report() -> None:
     assert kuras.title == ("Zukunftsorientierte Anpassungsmaßnahmen für urbane "
                            "Abwasserinfrastrukturen")
     assert kuras.year == "2016"  # the file was re-exported in 2020
+    # its imprint lists five partner institutions under the project's name, no "Herausgeber"
+    assert kuras.publisher == "KURAS"
     wicke = report("Wicke-2021-1323.pdf")  # no /Title at all
     assert wicke.title.startswith("Guter Umgang mit Regenwasser")
     assert (wicke.publisher, wicke.year) == ("Umweltbundesamt", "2021")
@@ -128,3 +131,29 @@ def test_a_passage_shows_the_printed_page_and_links_the_file_page() -> None:
                           lambda doc_id: f"/documents/{doc_id}.pdf")
     assert "(Umweltbundesamt, 2021), p. 2</a>" in shown
     assert 'href="/documents/wicke-2021-1323.pdf#page=14"' in shown
+
+
+@pytest.mark.parametrize(("imprint", "publisher"), [
+    ("Impressum\n\nHerausgeber: Stadt Musterstadt\nRathausplatz 1\n", "Stadt Musterstadt"),
+    ("Impressum\nHerausgeber Autorenschaft\nUmweltamt Musterstadt\nAm Markt 2\n",
+     "Umweltamt Musterstadt"),  # a two-column imprint's labels on one line
+    ("Publisher\nRiver Basin Agency\n12 Quay Street\n", "River Basin Agency"),
+    ("Project title\nHEATWISE - Cooler cities\n\nProject partners\nCity of A,\nUniversity "
+     "of B\n", "HEATWISE"),
+    ("Partners\nCity of A,\nUniversity of B\n\nContact\nx@example.org\n",
+     "City of A; University of B"),  # no project named: all partners, not the first
+])
+def test_the_publisher_is_what_the_imprint_names(imprint: str, publisher: str) -> None:
+    assert publisher_of(["Title page\n", imprint]) == publisher
+
+
+def test_each_passage_carries_the_section_heading_the_report_prints() -> None:
+    # none of the reports has bookmarks: the headings are told by their larger or bold print
+    def sections(name: str, page: int) -> set[str]:
+        return {c.section for c in chunk_document(report(name), ChunkingParams(1000, 150),
+                                                  MentionFinder({})) if c.page_start == page}
+
+    assert "6.1.5 Development of early-warning systems" in sections("Staub-2012-425.pdf", 76)
+    assert "7 Handlungsempfehlungen und Fazit" in sections("Rouault-2016-1219.pdf", 20)
+    assert sections("Wicke-2021-1323.pdf", 3) == {"2.1 Biozide",
+                                                  "2.2 Schutzmittel gegen Durchwurzelung"}

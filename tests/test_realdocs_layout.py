@@ -77,3 +77,31 @@ def test_hyphenation_is_decided_by_the_words_the_document_prints() -> None:
         "in den Fällen": "in den Fällen",  # two words of their own stay two
     }
     assert {text: repair(text, vocabulary) for text in cases} == cases
+
+
+def test_headings_told_by_their_print_become_the_sections_of_the_chunks(tmp_path: Path) -> None:
+    """A report without bookmarks: its headings are larger bold print, or bold and numbered."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_xy(20, 20)
+    pdf.set_font("Helvetica", style="B", size=14)
+    pdf.cell(170, 8, "Starkregenvorsorge im Quartier")
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(20, 32)
+    pdf.multi_cell(170, 5, LEFT)
+    pdf.set_font("Helvetica", style="B", size=10)
+    pdf.set_xy(20, 90)
+    pdf.cell(170, 5, "2.1 Hitzeschutz für ältere Menschen")
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(20, 98)
+    pdf.multi_cell(170, 5, RIGHT)
+    doc = read_pdf(Path(pdf.output(str(tmp_path / "quartier.pdf")) or tmp_path / "quartier.pdf"))
+    chunks = chunk_document(doc, ChunkingParams(400, 50), MentionFinder({}))
+    sections = {c.section for c in chunks if "Versickerungsmulden" in c.text}
+    assert sections == {"Starkregenvorsorge im Quartier"}
+    assert {c.section for c in chunks if "Bibliotheken" in c.text} == {
+        "2.1 Hitzeschutz für ältere Menschen"}
+    assert not any("Hitzeschutz für" in c.text for c in chunks)  # the heading is not body text

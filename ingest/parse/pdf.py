@@ -22,6 +22,7 @@ from ingest.parse.common import doc_id_for, document_tags, first_line, keyword_t
 from ingest.parse.hyphenation import repair, vocabulary_of
 from ingest.parse.page_roles import ROLES_LEFT_OUT, page_role, running_lines, strip_running
 from ingest.parse.pdf_front import largest_print, publisher_of, usable_title, year_of
+from ingest.parse.pdf_headings import Print, body_size, mark_headings
 from ingest.parse.tables import with_tables
 
 __all__ = ["PROSE_CELL", "PdfPages", "read_pdf"]
@@ -47,7 +48,9 @@ class PdfPages(Sequence[Page]):
         self._reader = reader
         self._path = path
         self._headings = headings
+        self._prints: list[Print] = [Print() for _ in reader.pages]
         self._plain = [self.plain(index) for index in range(len(reader.pages))]
+        self._body = body_size(self._prints)
         self._running = running_lines(self._plain)
         stripped = [strip_running(text, self._running) for text in self._plain]
         self.labels = (list(labels) if len(labels) == len(self._plain) else
@@ -92,19 +95,25 @@ class PdfPages(Sequence[Page]):
         self._plain[index] = ""
         if plain.strip() and _draws_rules(self._reader.pages[index]):
             plain = _tables_unless_prose(plain, self._extract(index, "layout"))
-        return repair(strip_running(plain, self._running)[0], self.vocabulary)
+        text = repair(strip_running(plain, self._running)[0], self.vocabulary)
+        return text if self._headings else mark_headings(text, self._prints[index], self._body)
 
     def keep(self, index: int, text: str) -> None:
         self._ready[index] = text
 
     def plain(self, index: int) -> str:
-        return self._extract(index, "plain")
+        """The page's plain text; what it prints bold or large is noted on the same pass."""
+        seen = Print()
+        text = self._extract(index, "plain", seen)
+        self._prints[index] = seen.condensed()
+        return text
 
-    def _extract(self, index: int, mode: str) -> str:
+    def _extract(self, index: int, mode: str, seen: Print | None = None) -> str:
         try:
             page = self._reader.pages[index]
-            return (page.extract_text() if mode == "plain"
-                    else page.extract_text(extraction_mode="layout")) or ""
+            if mode == "plain":
+                return page.extract_text(visitor_text=seen.visitor() if seen else None) or ""
+            return page.extract_text(extraction_mode="layout") or ""
         except LimitReachedError as err:  # pypdf's bounds on decompression and parsing
             raise FileProblem(self._path, f"page {index + 1}: refused, a stream expands past "
                                           f"safe limits (decompression bomb?): {err}") from None
