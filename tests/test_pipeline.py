@@ -25,6 +25,29 @@ def test_ingest_twice_changes_nothing(settings, embedder, pdf_factory, tmp_path:
     assert assistant.store.count() == chunks
 
 
+def test_a_document_read_by_an_older_reader_is_read_again(settings, embedder, pdf_factory,
+                                                          tmp_path: Path) -> None:
+    """An unchanged file whose chunks an older reader made (a lower READING_VERSION, or none
+    for records from before the number existed) is read again; tools are not touched."""
+    from ingest.parse.dispatch import READING_VERSION
+
+    copy_tools(tmp_path / "docs", TOOLS[:2])
+    pdf_factory("guide.pdf", ["Page one on shade.", "Page two on EFAS warnings."])
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest([tmp_path / "docs"])
+    store = assistant.store
+    assert {r.reading for r in store.manifest().values() if r.kind == "document"} == {
+        READING_VERSION}
+    store.put_records([replace(r, reading=0) for r in store.manifest().values()
+                       if r.kind == "document"])  # as an older reader left it
+    report = assistant.ingest([tmp_path / "docs"])
+    assert {(Path(r.path).name, r.status) for r in report.results} == {
+        ("guide.pdf", "updated"), *((f"{t}.yaml", "unchanged") for t in TOOLS[:2])}
+    assert {r.reading for r in store.manifest().values() if r.kind == "document"} == {
+        READING_VERSION}
+    assert assistant.ingest([tmp_path / "docs"]).count("unchanged") == 3
+
+
 def test_changed_and_removed_files(settings, embedder, pdf_factory, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     path = pdf_factory("guide.pdf", ["Old text about sirens.", "More old text."])

@@ -83,6 +83,7 @@ class SourceRecord:
     payload: str = ""  # a tool source keeps its validated record here, as JSON
     supersedes: str = ""  # the doc id this document replaces (an earlier edition)
     superseded_by: str = ""  # the doc id of the edition that replaces this one
+    reading: int = 0  # the READING_VERSION (ingest/parse/dispatch.py) its chunks were made by
 
     @property
     def doc_id(self) -> str:

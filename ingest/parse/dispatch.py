@@ -24,6 +24,14 @@ from ingest.parse.common import doc_id_for, read_text
 from ingest.parse.markdown import read_text_document
 from ingest.parse.tool_files import TOOL_SUFFIXES, read_tools, validate_tool
 
+# What a document's chunks are made of, as a number: bump it when a reader or the chunker
+# changes the text, pages or sections that an unchanged file gives, so that the next ingest
+# reads such files again instead of keeping what an older reader made of them (the manifest
+# keeps the number each document was read with; a record from before this has 0).
+# 1: hyphen repair, running heads, page labels, dropped contents/imprint/reference pages
+# 2: publisher from the imprint, sections from headings told by their print (issue 18)
+READING_VERSION = 2
+
 DOCUMENT_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"})
 
 # suffix -> (reader module, its function, the PyPI package the reader cannot do without)
@@ -34,8 +42,8 @@ _LAZY_READERS = {
     ".docx": ("ingest.parse.docx", "read_docx", "python-docx"),
 }
 
-__all__ = ["DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document", "parse_tool_file",
-           "parse_tools", "validate_tool", "ToolFile"]
+__all__ = ["READING_VERSION", "DOCUMENT_SUFFIXES", "TOOL_SUFFIXES", "doc_id_for", "parse_document",
+           "parse_tool_file", "parse_tools", "validate_tool", "ToolFile"]
 
 
 def parse_document(path: Path) -> Document:

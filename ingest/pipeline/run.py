@@ -32,7 +32,12 @@ from ingest.core.records import Tool
 from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
 from ingest.index.store import SourceRecord, Store
-from ingest.parse.dispatch import TOOL_SUFFIXES, parse_document, parse_tool_file
+from ingest.parse.dispatch import (
+    READING_VERSION,
+    TOOL_SUFFIXES,
+    parse_document,
+    parse_tool_file,
+)
 from ingest.pipeline.claims import check_document, check_edition, check_tool
 from ingest.pipeline.discover import discover
 from ingest.pipeline.editions import reconcile, superseding
@@ -180,7 +185,7 @@ class Ingestor:
             return self._done(_failure(path, err))
         known = next((r for r in manifest.values()
                       if r.path == str(path) and r.kind == "document"), None)
-        if known and known.content_hash == digest:
+        if known and known.content_hash == digest and known.reading == READING_VERSION:
             claimed[known.source_id] = str(path)
             edition = editions.get(path, known.supersedes)
             if edition != known.supersedes:  # only the declared edition changed
@@ -205,7 +210,8 @@ class Ingestor:
         if by:
             chunks = [replace(c, superseded=True) for c in chunks]
         record = SourceRecord(source_id, str(path), digest, document.title, len(chunks),
-                              time.time(), supersedes=edition, superseded_by=by)
+                              time.time(), supersedes=edition, superseded_by=by,
+                              reading=READING_VERSION)
         writer.add(record, chunks)
         self._fresh.add(source_id)
         status = "updated" if source_id in manifest else "indexed"
