@@ -80,17 +80,17 @@ def _language_updates(t: AskTexts) -> tuple[Any, ...]:
             gr.update(label=t.examples))
 
 
-def _page_updates(p: PageTexts, values: tuple[Any, ...]) -> tuple[Any, ...]:
+def _page_updates(p: PageTexts, rows: list[list[Any]] | None, *values: Any) -> tuple[Any, ...]:
     """The page outside the answer relabelled in `p`'s language; `values` (the filter
-    controls') stay selected: they are language-neutral ids."""
-    e = p.evaluate
+    controls') stay selected (language-neutral ids), so do the Evaluate table's `rows`."""
+    e, rows = p.evaluate, [r for r in rows or [] if any(c not in ("", None) for c in r)]
     return (p.intro, *(gr.update(label=name) for name in p.tabs), gr.update(label=p.funding),
             *(gr.update(label=c.label, choices=c.choices, value=v)
               for c, v in zip(p.filters, values, strict=True)),
             gr.update(label=p.browse_search, placeholder=p.browse_placeholder), e["intro"],
             gr.update(label=e["dataset"], choices=p.datasets), gr.update(label=e["upload_box"]),
             gr.update(label=e["retrievers"]), gr.update(value=e["run"]),
-            gr.update(label=e["results"], headers=p.table_headers),
+            gr.update(label=e["results"], value={"headers": p.table_headers, "data": rows}),
             gr.update(label=e["downloads"]))
 
 
@@ -212,8 +212,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         # A question in the other language relabels the rest of the page, Browse's view too (a
         # State's change fires only when its value changes).
         browse = blocks.browse
-        shown_in.change(lambda lang, *values: _page_updates(PageTexts.of(lang), values),
-                        [shown_in, *filter_boxes],
+        shown_in.change(lambda lang, *values: _page_updates(PageTexts.of(lang), *values),
+                        [shown_in, evaluation["relabelled"][5], *filter_boxes],
                         [intro, ask_tab, browse_tab, evaluate_tab, funding_box, *filter_boxes,
                          browse["search"], *evaluation["relabelled"]], api_visibility="private")
         shown_in.change(browse["view_all"], [browse["search"], browse["picked"], shown_in],
@@ -252,7 +252,7 @@ def _evaluate_tab(run: Any, page: PageTexts, shown_in: gr.State) -> dict[str, An
     evaluate = gr.Button(e["run"], variant="primary", elem_id="eval-run")
     summary = gr.Markdown(elem_id="eval-summary")
     table = gr.Dataframe(headers=page.table_headers, interactive=False, elem_id="eval-table",
-                         label=e["results"])
+                         label=e["results"], type="array")
     # The plot's own title says what it is: a floating label covered the first subplot's title.
     plot = gr.Image(type="filepath", show_label=False, elem_id="eval-plot")
     downloads = gr.File(label=e["downloads"], file_count="multiple", elem_id="eval-downloads")
