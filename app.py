@@ -5,16 +5,13 @@ at /exports/<token>.md.
 
 UI only: every answer, vote and evaluation goes through `assistant.service.Assistant`. All
 text that comes from the knowledge base or the user is escaped before it is shown; only http(s)
-links from tool records become links. Run with `python app.py` (binds 127.0.0.1:7860 unless
-told otherwise).
+links from tool records become links. `python app.py` serves on 127.0.0.1:7860 by default.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from ingest.core.settings import Settings, configure_gradio, configure_offline
@@ -23,9 +20,7 @@ configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant.answer.funding_card import funding_controls, funding_title  # noqa: E402
-from assistant.answer.labels import EXAMPLES, FIELDS, ui, value_label  # noqa: E402
-from assistant.evaluation import report  # noqa: E402
+from assistant.answer.labels import EXAMPLES, ui  # noqa: E402
 from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.web import auth, browse, handlers, startup  # noqa: E402
@@ -37,9 +32,9 @@ from assistant.web.editor import (  # noqa: E402
     REPORT_HEADERS,
     STATUS_HEADERS,
     EditorGate,
-    ingest_uploads,
-    report_rows,
-    status_rows,
+    editor_ingest,
+    editor_status,
+    log_in,
 )
 from assistant.web.handlers import (  # noqa: E402
     BUILTIN_PASSAGES,
@@ -50,18 +45,15 @@ from assistant.web.handlers import (  # noqa: E402
     Links,
     Turns,
 )
+from assistant.web.page_texts import PageTexts  # noqa: E402
 from assistant.web.present import CSS  # noqa: E402
-from ingest.core.errors import NotAnEditor, ToolboxError, TooManyLogins  # noqa: E402
-from ingest.core.progress import Eta, ProgressEvent  # noqa: E402
-from ingest.core.records import COSTS, HAZARDS, KINDS, LANGUAGES, PHASES, SCALES  # noqa: E402
+from ingest.core.errors import NotAnEditor, ToolboxError  # noqa: E402
 from ingest.parse.dispatch import DOCUMENT_SUFFIXES, TOOL_SUFFIXES  # noqa: E402
 
 __all__ = ["BUILTIN_PASSAGES", "BUILTIN_TOOLS", "UPLOAD", "build_app", "main", "serve"]
 log = logging.getLogger("toolbox.app")
 
-ANSWER_OUTPUTS = 14  # what a new question changes: the outputs before the filter controls
-FILTER_FIELDS = (("hazards", HAZARDS), ("phases", PHASES), ("scales", SCALES),
-                 ("languages", LANGUAGES), ("kinds", KINDS), ("costs", COSTS))
+ANSWER_OUTPUTS = 15  # what a new question changes: the outputs before the filter controls
 
 
 def _answer_updates(view: AnswerView) -> tuple[Any, ...]:
@@ -75,7 +67,7 @@ def _answer_updates(view: AnswerView) -> tuple[Any, ...]:
                       value=view.tool_choices[0][1] if view.tool_choices else None,
                       label=t.rate),
             gr.update(choices=view.chip_choices, value=view.chip_values, label=t.chips),
-            view.chip_state, *_language_updates(t), *view.filter_values)
+            view.chip_state, *_language_updates(t), t.language, *view.filter_values)
 
 
 def _language_updates(t: AskTexts) -> tuple[Any, ...]:
@@ -85,13 +77,27 @@ def _language_updates(t: AskTexts) -> tuple[Any, ...]:
             gr.update(label=t.examples))
 
 
+def _page_updates(p: PageTexts, rows: list[list[Any]] | None, *values: Any) -> tuple[Any, ...]:
+    """The page outside the answer relabelled in `p`'s language; `values` (the filter
+    controls') stay selected (language-neutral ids), so do the Evaluate table's `rows`."""
+    e, rows = p.evaluate, [r for r in rows or [] if any(c not in ("", None) for c in r)]
+    return (p.intro, *(gr.update(label=name) for name in p.tabs),
+            *(gr.update(label=p.funding),) * 2,  # the Ask tab's Funding accordion and Browse's
+            *(gr.update(label=c.label, choices=c.choices, value=v)  # Ask's, then Browse's
+              for c, v in zip(p.filters + p.filters[len(chat.FIELDS):], values, strict=True)),
+            gr.update(label=p.browse_search, placeholder=p.browse_placeholder), e["intro"],
+            gr.update(label=e["dataset"], choices=p.datasets), gr.update(label=e["upload_box"]),
+            gr.update(label=e["retrievers"]), gr.update(value=e["run"]),
+            gr.update(label=e["results"], value={"headers": p.table_headers, "data": rows}),
+            gr.update(label=e["downloads"]))
+
+
 def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks:
     """The Blocks of the app, wired to one Assistant; the Ingest tab only when `gate` is on."""
     gate = gate or EditorGate(assistant.settings.editor_password)
     configure_gradio(assistant.settings)  # before any component: each reads it when made
     language = assistant.settings.ui_language  # the first screen; then each question's
-    first = AskTexts.of(language)
-    u = ui(language)
+    first, page = AskTexts.of(language), PageTexts.of(language)
 
     files = DocumentFiles(assistant.store, lambda: assistant.retriever.snapshot.revision)
     exports = answer_export.ExportedAnswers()
@@ -129,22 +135,30 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
         return handlers.vote_tool(assistant, tool_id, turns, vote, language)
 
     def run_evaluation(choice: str, upload: str | None, retrievers: list[str],
-                       progress: gr.Progress = gr.Progress()
+                       shown_in: str | None = None, progress: gr.Progress = gr.Progress()
                        ) -> tuple[str, list[list[Any]], str | None, list[str]]:
         """Run the Evaluate tab's benchmark; returns status, table rows, plot, downloads."""
         def tick(stage: str, done: int, total: int) -> None:
             progress(done / max(1, total), desc=stage)
 
-        view = handlers.run_evaluation(assistant, choice, upload, retrievers, tick)
+        view = handlers.run_evaluation(assistant, choice, upload, retrievers, tick,
+                                       shown_in or language)
         return view.summary, view.rows, view.plot, view.downloads
+
+    def evaluate_page(choice: str, upload: str | None, retrievers: list[str], shown_in: str,
+                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        out = run_evaluation(choice, upload, retrievers, shown_in, progress)
+        return out[0], gr.update(value=out[1], headers=PageTexts.of(shown_in).table_headers), \
+            *out[2:]
 
     theme = gr.themes.Default(font=["system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Resilience Toolbox Assistant", analytics_enabled=False,
                    delete_cache=(600, auth.UPLOAD_SECONDS)) as blocks:  # uploads, results
-        gr.Markdown(u["intro"])
+        intro = gr.Markdown(page.intro)
         turns, chip_state = gr.State({}), gr.State(chat.ChipState())
-        with gr.Tab(u["tab_ask"]), gr.Row():
+        shown_in = gr.State(language)  # the page's language: the setting's, then the question's
+        with gr.Tab(page.tabs[0]) as ask_tab, gr.Row():
             with gr.Column(scale=3):
                 # No label: a floating "Chat" label covered the first line of a scrolled answer.
                 # Thumbs up/down on each answer are the Chatbot's default feedback options.
@@ -158,17 +172,9 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                     label=first.chips)
                 examples = gr.Examples(EXAMPLES, inputs=question, label=first.examples)
                 with gr.Accordion(first.filters, open=False, elem_id="filters") as filter_box:
-                    filter_boxes = [
-                        gr.Dropdown([(value_label(v, language), v) for v in values],
-                                    multiselect=True, label=FIELDS[language][name],
-                                    elem_id=f"filter-{name}")
-                        for name, values in FILTER_FIELDS]
-                with gr.Accordion(funding_title(language), open=False, elem_id="funding"):
-                    # explicit empty values: a caller of the API that leaves them out must not
-                    # get a dropdown's first choice (a 50 % minimum rate) as a filter
-                    filter_boxes += [gr.Dropdown(c, value=[] if m else "", multiselect=m,
-                                                 label=lb, elem_id=f"funding-{f}")
-                                     for f, lb, c, m in funding_controls(language)]
+                    filter_boxes = [_dropdown(c) for c in page.filters[:len(chat.FIELDS)]]
+                with gr.Accordion(page.funding, open=False, elem_id="funding") as funding_box:
+                    filter_boxes += [_dropdown(c) for c in page.filters[len(chat.FIELDS):]]
             with gr.Column(scale=4):
                 tools = gr.HTML(elem_id="tools")
                 with gr.Row():
@@ -178,13 +184,14 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                                           elem_id="does-not-fit")
                 thanks = gr.Markdown(elem_id="feedback-status")
                 sources = gr.HTML(elem_id="sources")
-        with gr.Tab(u["tab_browse"], elem_id="browse-tab") as browse_tab:
-            blocks.browse = _browse_tab(assistant, browse_tab)
-        with gr.Tab(u["tab_evaluate"]):
-            evaluation = _evaluate_tab(run_evaluation)
+        with gr.Tab(page.tabs[1], elem_id="browse-tab") as browse_tab:
+            blocks.browse = _browse_tab(assistant, browse_tab, shown_in)
+        with gr.Tab(page.tabs[2]) as evaluate_tab:
+            evaluation = _evaluate_tab(evaluate_page, page, shown_in)
         context = [chatbot, turns, chip_state, *filter_boxes]
         outputs = [chatbot, tools, sources, question, turns, tool_choice, chips, chip_state,
-                   send, clear, tool_up, tool_down, filter_box, examples.dataset, *filter_boxes]
+                   send, clear, tool_up, tool_down, filter_box, examples.dataset, shown_in,
+                   *filter_boxes]
         send.click(respond, [question, *context], outputs[:ANSWER_OUTPUTS], api_name="ask")
         question.submit(respond, [question, *context], outputs[:ANSWER_OUTPUTS],
                         api_visibility="private")
@@ -193,15 +200,29 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
               api_visibility="private")
         clear.click(lambda: ([], "", "", "", {}, gr.update(choices=[], value=None),
                              gr.update(choices=[], value=[]), chat.ChipState(),
-                             *_language_updates(first), *chat.cleared()),
+                             *_language_updates(first), language, *chat.cleared()),
                     None, outputs, api_visibility="private")
         chatbot.like(vote_answer, [turns], [thanks], api_visibility="private")
         tool_up.click(lambda t, s: vote_tool(t, s, 1), [tool_choice, turns], [thanks],
                       api_visibility="private")
         tool_down.click(lambda t, s: vote_tool(t, s, -1), [tool_choice, turns], [thanks],
                         api_visibility="private")
+        # A question in the other language relabels the rest of the page, Browse's view too (a
+        # State's change fires only when its value changes).
+        browse = blocks.browse
+        shown_in.change(lambda lang, *values: _page_updates(PageTexts.of(lang), *values),
+                        [shown_in, evaluation["relabelled"][5], *filter_boxes,
+                         *browse["funding"]],
+                        [intro, ask_tab, browse_tab, evaluate_tab, funding_box,
+                         browse["funding_box"], *filter_boxes,
+                         *browse["funding"], browse["search"], *evaluation["relabelled"]],
+                        api_visibility="private")
+        shown_in.change(browse["view_all"],
+                        [browse["search"], browse["picked"], shown_in, *browse["funding"]],
+                        [browse["grid"], browse["status"], browse["listing"]],
+                        api_visibility="private")
         if gate.enabled:
-            with gr.Tab(u["tab_ingest"]):
+            with gr.Tab(ui(language)["tab_ingest"]):
                 blocks.editor = _editor_tab(assistant, gate)
     # The handlers, for tests; beside gradio's routes, the cited PDFs and answers' Markdown.
     vars(blocks).update(respond=respond, change_chips=change_chips, vote_answer=vote_answer,
@@ -211,84 +232,91 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
     return blocks
 
 
-def _evaluate_tab(run: Any) -> dict[str, Any]:
+_NO_FUNDING: tuple[Any, ...] = ([], [], [], [], "")  # the five funding controls, left empty
+
+
+def _dropdown(control: Any, prefix: str = "") -> gr.Dropdown:
+    # explicit empty values: a caller of the API that leaves them out must not get a
+    # dropdown's first choice (a 50 % minimum rate) as a filter
+    return gr.Dropdown(control.choices, value=[] if control.multiselect else "",
+                       multiselect=control.multiselect, label=control.label,
+                       elem_id=prefix + control.elem_id)
+
+
+def _evaluate_tab(run: Any, page: PageTexts, shown_in: gr.State) -> dict[str, Any]:
     """Benchmark the retrievers; the upload box shows only when an upload is chosen."""
-    gr.Markdown("Benchmark the retrievers: nDCG@10, Recall@5/10/100, MRR@10, MAP@10, "
-                "latency, and a paired significance test against the best.")
+    e = page.evaluate
+    intro = gr.Markdown(e["intro"])
     with gr.Row():
-        dataset = gr.Radio([BUILTIN_TOOLS, BUILTIN_PASSAGES, UPLOAD], value=BUILTIN_TOOLS,
-                           label="Dataset", elem_id="eval-dataset")
-        upload = gr.File(label="BEIR zip (queries.jsonl, qrels/test.tsv, corpus.jsonl)",
-                         file_types=[".zip"], type="filepath", visible=False,
-                         elem_id="eval-upload")
+        dataset = gr.Radio(page.datasets, value=BUILTIN_TOOLS, label=e["dataset"],
+                           elem_id="eval-dataset")
+        upload = gr.File(label=e["upload_box"], file_types=[".zip"], type="filepath",
+                         visible=False, elem_id="eval-upload")
     chosen = gr.CheckboxGroup(list(VARIANTS), value=list(DEFAULT_RETRIEVERS),
-                              label="Retrievers")
-    evaluate = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
+                              label=e["retrievers"], elem_id="eval-retrievers")
+    evaluate = gr.Button(e["run"], variant="primary", elem_id="eval-run")
     summary = gr.Markdown(elem_id="eval-summary")
-    table = gr.Dataframe(headers=report.TABLE_HEADERS, interactive=False, elem_id="eval-table",
-                         label="Results (p: paired t-test on nDCG@10 vs. the best)")
+    table = gr.Dataframe(headers=page.table_headers, interactive=False, elem_id="eval-table",
+                         label=e["results"], type="array")
     # The plot's own title says what it is: a floating label covered the first subplot's title.
     plot = gr.Image(type="filepath", show_label=False, elem_id="eval-plot")
-    downloads = gr.File(label="Report and JSON", file_count="multiple")
+    downloads = gr.File(label=e["downloads"], file_count="multiple", elem_id="eval-downloads")
     dataset.change(lambda choice: gr.update(visible=choice == UPLOAD), [dataset], [upload],
                    api_visibility="private")
     # one progress bar, on the summary, rather than one over every output
-    evaluate.click(run, [dataset, upload, chosen], [summary, table, plot, downloads],
+    evaluate.click(run, [dataset, upload, chosen, shown_in], [summary, table, plot, downloads],
                    api_name="evaluate", show_progress_on=[summary])
-    return {"dataset": dataset, "upload": upload}
+    return {"dataset": dataset, "upload": upload,
+            "relabelled": [intro, dataset, upload, chosen, evaluate, table, downloads]}
 
 
-def _browse_tab(assistant: Assistant, tab: gr.Tab) -> dict[str, Any]:
+def _browse_tab(assistant: Assistant, tab: gr.Tab, shown_in: gr.State) -> dict[str, Any]:
     """The toolbox as hazards x phases; a click on a cell lists its tools, and the list follows
-    the search box as the matrix does (assistant/web/handlers.py)."""
-    language = assistant.settings.ui_language
-    u = ui(language)
+    the search box as the matrix does (assistant/web/handlers.py), in the page's language."""
+    setting = assistant.settings.ui_language
+    page = PageTexts.of(setting)
 
     def tools() -> list[Any]:
         return list(assistant.retriever.snapshot.tools.values())
 
-    def view(search: str, picked: handlers.Cell = None, *funding: Any) -> tuple[Any, ...]:
-        shown = handlers.browse_view(tools(), search or "", picked, language,
+    def view(search: str, picked: handlers.Cell = None, language: str | None = None,
+             *funding: Any) -> tuple[Any, ...]:
+        shown = handlers.browse_view(tools(), search or "", picked, language or setting,
                                      chat.funding_of(funding))
         return (gr.update(value=shown.rows, headers=shown.headers), shown.status, shown.listing)
 
-    def pick(search: str, applicants: Any, lands: Any, funding_types: Any, budget_bands: Any,
-             min_rate: Any, event: gr.SelectData) -> tuple[str, handlers.Cell]:
+    def pick(search: str, language: str | None, applicants: Any, lands: Any,
+             funding_types: Any, budget_bands: Any, min_rate: Any, event: gr.SelectData
+             ) -> tuple[str, handlers.Cell]:
         # named: gradio finds the SelectData parameter by its annotation, not behind *args
         picked = browse.at(*event.index)
         funding = chat.funding_of((applicants, lands, funding_types, budget_bands, min_rate))
-        return handlers.browse_listing(tools(), search or "", picked, language, funding), picked
+        return handlers.browse_listing(tools(), search or "", picked, language or setting,
+                                       funding), picked
 
-    search = gr.Textbox(label=u["browse_search"], elem_id="browse-search")
-    with gr.Accordion(funding_title(language), open=False, elem_id="browse-funding"):
-        funding = [gr.Dropdown(c, value=[] if m else "", multiselect=m, label=lb,
-                               elem_id=f"browse-funding-{f}")
-                   for f, lb, c, m in funding_controls(language)]
+    search = gr.Textbox(label=page.browse_search, placeholder=page.browse_placeholder,
+                        elem_id="browse-search")
+    with gr.Accordion(page.funding, open=False, elem_id="browse-funding") as funding_box:
+        funding = [_dropdown(c, "browse-") for c in page.filters[len(chat.FIELDS):]]
     status = gr.Markdown(elem_id="browse-status")
-    first = handlers.browse_view(tools(), "", None, language)
+    first = handlers.browse_view(tools(), "", None, setting)
     grid = gr.Dataframe(first.rows, headers=first.headers, interactive=False, elem_id="matrix",
                         wrap=True)
     listing = gr.HTML(elem_id="cell-tools")
     picked = gr.State(None)
     controls: list[gr.Textbox | gr.Dropdown] = [search, *funding]
     for control in controls:
-        control.change(view, [search, picked, *funding], [grid, status, listing],
+        control.change(view, [search, picked, shown_in, *funding], [grid, status, listing],
                        api_visibility="private")
     # the toolbox may have changed since the tab was last shown
-    tab.select(view, [search, picked, *funding], [grid, status, listing],
+    tab.select(view, [search, picked, shown_in, *funding], [grid, status, listing],
                api_visibility="private")
-    grid.select(pick, [search, *funding], [listing, picked], api_visibility="private")
-    return {"view": lambda s, c=None, *f: view(s, c, *f)[:2],
-            "pick": lambda s, e, *f: _pick_with(pick, s, e, f),
-            "view_all": view, "grid": grid,
-            "status": status, "search": search}
-
-
-def _pick_with(pick: Callable[..., tuple[str, Any]], search: str, event: Any,
-               funding: tuple[Any, ...]) -> str:
-    """The Browse listing for a picked cell, as tests call it: funding controls empty unless
-    given (the five of funding_controls, in order)."""
-    return pick(search, *(funding or ([], [], [], [], "")), event)[0]
+    grid.select(pick, [search, shown_in, *funding], [listing, picked], api_visibility="private")
+    return {"view": lambda s, c=None, lang=None: view(s, c, lang)[:2],  # (for tests)
+            "pick": lambda s, e, *f, lang=None: pick(  # type: ignore[call-arg]  # f: the five
+                s, lang, *(f or _NO_FUNDING), e)[0],
+            "view_all": view, "grid": grid, "status": status, "search": search, "picked": picked,
+            "listing": listing, "funding": funding, "funding_box": funding_box}
 
 
 def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
@@ -297,47 +325,32 @@ def _editor_tab(assistant: Assistant, gate: EditorGate) -> dict[str, Any]:
     u = ui(assistant.settings.ui_language)
     proxies = auth.trusted_networks(assistant.settings.trusted_proxies)
 
-    def status_view() -> tuple[str, list[list[object]]]:
-        status = assistant.status()
-        return html.escape(status.summary()), status_rows(status)
-
     def login(password: str, request: gr.Request) -> tuple[Any, Any, str, str, Any, Any]:
-        try:
-            token = gate.login(request.session_hash, password,
-                               auth.client_of_request(request, proxies))
-            if token is None:
-                return gr.update(), gr.update(), u["wrong_password"], "", gr.update(), ""
-        except TooManyLogins as err:
-            return gr.update(), gr.update(), u["locked"].format(seconds=err.wait_seconds), "", \
-                gr.update(), ""
-        summary, rows = status_view()
-        return gr.update(visible=False), gr.update(visible=True), "", summary, rows, token
+        view = log_in(assistant, gate, request.session_hash, password,
+                      auth.client_of_request(request, proxies), u)
+        if not view.token:
+            return gr.update(), gr.update(), view.message, "", gr.update(), ""
+        return (gr.update(visible=False), gr.update(visible=True), "", view.summary, view.rows,
+                view.token)
 
     def ingest(files: list[str] | None, supersedes: str, token: str, request: gr.Request,
                progress: gr.Progress = gr.Progress()) -> tuple[list[list[object]], str, str, Any]:
         try:
-            gate.require(request.session_hash, token)
+            view = editor_ingest(assistant, gate, request.session_hash, token,
+                                 list(files or []), supersedes or "",
+                                 lambda done, desc: progress(done, desc=desc))
         except NotAnEditor:
             raise gr.Error(u["login_required"]) from None
-        eta = Eta()
-
-        def show(event: ProgressEvent) -> None:
-            if event.stage in ("files", "chunks") and event.total:
-                progress(event.done / event.total, desc=eta.describe(event))
-
-        try:
-            report = ingest_uploads(assistant, list(files or []), supersedes or "", show)
         except ToolboxError as err:
             raise gr.Error(str(err)) from None
-        summary, rows = status_view()
-        return report_rows(report), html.escape(report.summary()), summary, rows
+        return view.rows, view.summary, view.status_summary, view.status_rows
 
     def refresh(token: str, request: gr.Request) -> tuple[str, list[list[object]]]:
         try:
             gate.require(request.session_hash, token)
         except NotAnEditor:
             raise gr.Error(u["login_required"]) from None
-        return status_view()
+        return editor_status(assistant)
 
     # The login's token travels with each call (a gr.State is filled for any holder of the id).
     token = gr.Textbox(visible=False, elem_id="editor-token")

@@ -42,7 +42,8 @@ def ask(blocks, message, history=None, turns=None, state=None, filters=NO_FILTER
 
 def test_german_question_then_follow_up_then_chip_removed(blocks) -> None:
     out = ask(blocks, "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?")
-    assert len(out) == 14  # a new question leaves the filter controls alone
+    assert len(out) == 15  # a new question leaves the filter controls alone
+    assert out[14] == "de"  # the page's language: relabels the rest of the page
     history, tools, sources, _, turns, _, chips, state = out[:8]
     assert out[8]["value"] == "Fragen" and out[12]["label"] == "Filter"  # German page
     assert out[13]["label"] == "Beispiele"

@@ -85,3 +85,50 @@ def test_evaluation_without_an_upload_says_so(assistant) -> None:
     view = handlers.run_evaluation(assistant, handlers.UPLOAD, None, ["bm25"],
                                    lambda *_: None)
     assert view.summary == "Choose a BEIR zip to upload first." and view.plot is None
+
+
+def test_the_page_around_the_answer_has_every_text_in_both_languages() -> None:
+    from assistant.web.page_texts import EVALUATE, PageTexts
+
+    assert set(EVALUATE["de"]) == set(EVALUATE["en"])
+    english, german = PageTexts.of("en"), PageTexts.of("de")
+    assert [c.label for c in german.filters[:6]] == ["Gefahr", "Phase", "Ebene", "Sprache",
+                                                     "Art", "Kosten"]
+    assert german.funding == "Förderung" and german.tabs == ("Fragen", "Übersicht",
+                                                             "Evaluation")
+    assert ("Hitze", "heat") in german.filters[0].choices
+    assert ("Kommunen", "municipality") in german.filters[6].choices
+    # only the labels change: each control keeps the same values in the same order
+    for en, de in zip(english.filters, german.filters, strict=True):
+        assert [v for _, v in en.choices] == [v for _, v in de.choices], en.field
+    assert [v for _, v in german.datasets] == [handlers.BUILTIN_TOOLS,
+                                               handlers.BUILTIN_PASSAGES, handlers.UPLOAD]
+    assert german.datasets[2][0] == "BEIR-Zip hochladen"
+    assert german.evaluate["run"] == "Evaluation starten"
+    assert german.table_headers[0] == "Suchverfahren" and "nDCG@10" in german.table_headers
+    assert german.browse_placeholder.startswith("z. B.")
+
+
+def test_evaluation_speaks_the_pages_language(assistant, tmp_path) -> None:
+    import zipfile
+
+    from assistant.evaluation import report
+
+    from .beir_files import CORPUS, write_dataset
+
+    german = handlers.run_evaluation(assistant, handlers.UPLOAD, None, ["bm25"],
+                                     lambda *_: None, "de")
+    assert german.summary == "Wählen Sie zuerst ein BEIR-Zip zum Hochladen."
+    folder = write_dataset(tmp_path / "ds", corpus=CORPUS)
+    archive = tmp_path / "ds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in folder.rglob("*"):
+            zf.write(path, f"mini/{path.relative_to(folder).as_posix()}")
+    view = handlers.run_evaluation(assistant, handlers.UPLOAD, str(archive), ["bm25"],
+                                   lambda *_: None, "de")
+    assert "4 Fragen): am besten **bm25** nach nDCG@10." in view.summary, view.summary
+    assert view.rows[0][0] == "bm25" and view.rows[0][-1] == "bestes"
+    evaluation = assistant.evaluate(folder, None, ["bm25"])
+    titles = report.plot_titles(evaluation, "de")
+    assert titles[0].endswith(" 4 Fragen)") and all(" nach " in t for t in titles[1:])
+    assert report.plot_titles(evaluation, "en")[0].endswith(" 4 queries)")

@@ -23,12 +23,13 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PROGRAMMES = {t.id: t for path in sorted((CORPUS / "tools").glob("*.yaml"))
               for t in parse_tools(path) if t.kind == "funding-programme"}
 NO_FILTERS: list[Any] = [[], [], [], [], [], []]
-CONTROLS = 14  # the Ask tab's outputs before the filter controls (app.ANSWER_OUTPUTS)
+APP = load_app("toolbox_app_funding_ui")
+CONTROLS = APP.ANSWER_OUTPUTS  # the Ask tab's outputs before the filter controls
 
 
 @pytest.fixture(scope="module")
 def blocks(shipped_assistant: Any) -> Any:
-    return load_app("toolbox_app_funding_ui").build_app(shipped_assistant)
+    return APP.build_app(shipped_assistant)
 
 
 def _shown(cards: str) -> list[str]:
@@ -77,7 +78,7 @@ def test_a_minimum_rate_in_the_app_lists_programmes_stating_none_last_and_says_s
 
 
 def _funding_browse(blocks: Any, *funding: Any) -> tuple[Any, ...]:
-    return blocks.browse["view_all"]("", None, *funding)
+    return blocks.browse["view_all"]("", None, None, *funding)
 
 
 def test_browse_narrows_matrix_and_lists_to_the_programmes_the_facet_accepts(

@@ -1,5 +1,5 @@
 """The words the app shows around an answer, in the language of the question (English, German),
-and the app's fixed texts (`UI`), in the language of the setting TOOLBOX_UI_LANGUAGE.
+and the app's fixed texts (`UI`): TOOLBOX_UI_LANGUAGE's on the first screen, then the question's.
 
 One table each, so a text is translated in one place and a test can check both languages have
 every key. Vocabulary values (hazards, phases, ...) get display names here too; the stored values
@@ -159,8 +159,9 @@ EXAMPLES = [
 ]
 
 
-# The app's fixed texts: headings, buttons, tabs and its messages, in TOOLBOX_UI_LANGUAGE. The
-# Evaluate tab's benchmark labels stay English (metric names are English in either language).
+# The app's fixed texts: headings, buttons, tabs and its messages. The first screen shows
+# TOOLBOX_UI_LANGUAGE's, then the page follows the latest question's language (the Evaluate
+# tab's own texts are in assistant/web/page_texts.py).
 UI: dict[str, dict[str, str]] = {
     "en": {
         "intro": "## Resilience Toolbox Assistant\nAsk in English or German which tools help "
@@ -185,6 +186,7 @@ UI: dict[str, dict[str, str]] = {
         "the_answer": "the answer",
         "tool": "tool {id}",
         "browse_search": "Search within the toolbox (English or German)",
+        "browse_placeholder": "e.g. heat warning, drinking fountain, Starkregen",
         "browse_status": "Tools matching: {count}. Click a cell to list its tools.",
         "hazard_phase": "hazard \\ phase",
         "no_cell_tools": "No tools in this cell.",
@@ -226,6 +228,7 @@ UI: dict[str, dict[str, str]] = {
         "the_answer": "die Antwort",
         "tool": "das Werkzeug {id}",
         "browse_search": "In der Toolbox suchen (Deutsch oder Englisch)",
+        "browse_placeholder": "z. B. Hitzewarnung, Trinkbrunnen, heavy rain",
         "browse_status": "Passende Werkzeuge: {count}. Klicken Sie auf eine Zelle, um ihre "
                          "Werkzeuge aufzulisten.",
         "hazard_phase": "Gefahr \\ Phase",

@@ -10,7 +10,8 @@ from typing import Any
 from assistant.evaluation.evaluate import ALPHA, HEADLINE, MEASURES, RUN_DEPTH, VARIANTS, Evaluation
 
 __all__ = ["LABELS", "TEST_NOTE", "to_json", "write_json", "marker", "table_rows", "TABLE_HEADERS",
-           "text_table", "markdown", "write_markdown", "write_runs", "write_plot", "write_all"]
+           "text_table", "markdown", "write_markdown", "write_runs", "PLOT_WORDS", "target_name",
+           "plot_titles", "write_plot", "write_all"]
 
 LABELS = {"ndcg@10": "nDCG@10", "recall@5": "R@5", "recall@10": "R@10", "recall@100": "R@100",
           "mrr@10": "MRR@10", "map@10": "MAP@10"}
@@ -192,7 +193,31 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "+-_." else "_" for c in name)
 
 
-def write_plot(evaluation: Evaluation, path: Path) -> None:
+# The plot's titles in the app page's language; metric and retriever names stay as they are.
+PLOT_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "{dataset} ({target}, {count} queries)", "by": "{measure} by {field}"},
+    "de": {"title": "{dataset} ({target}, {count} Fragen)", "by": "{measure} nach {field}",
+           "tools": "Werkzeuge", "passages": "Textstellen", "corpus": "Korpus",
+           "language": "Sprache", "hazard": "Gefahr", "phase": "Phase", "intent": "Absicht",
+           "kind": "Art", "difficulty": "Schwierigkeit"},
+}
+
+
+def target_name(name: str, language: str) -> str:
+    """A target or query field's name as the plot and the app's summary show it."""
+    return PLOT_WORDS.get(language, PLOT_WORDS["en"]).get(name, name)
+
+
+def plot_titles(evaluation: Evaluation, language: str = "en") -> list[str]:
+    """The titles of the plot's panels: the whole run, then one per query field."""
+    words, e = PLOT_WORDS.get(language, PLOT_WORDS["en"]), evaluation
+    return [words["title"].format(dataset=e.dataset, target=target_name(e.target, language),
+                                  count=len(e.queries)),
+            *(words["by"].format(measure=LABELS[HEADLINE], field=target_name(f, language))
+              for f in e.by_field)]
+
+
+def write_plot(evaluation: Evaluation, path: Path, language: str = "en") -> None:
     """Grouped bars: every measure per retriever, then nDCG@10 per value of each query field."""
     import matplotlib
 
@@ -202,15 +227,17 @@ def write_plot(evaluation: Evaluation, path: Path) -> None:
     e = evaluation
     names = list(e.results)
     panels = 1 + len(e.by_field)
+    titles = plot_titles(e, language)
     fig, axes = plt.subplots(1, panels, figsize=(7 + 4 * (panels - 1), 4.2), squeeze=False)
     width = 0.8 / len(names)
     _bars(axes[0][0], [LABELS[m] for m in MEASURES],
           {n: [e.results[n].metrics[m] for m in MEASURES] for n in names}, width)
-    axes[0][0].set_title(f"{e.dataset} ({e.target}, {len(e.queries)} queries)")
-    for ax, (field_name, values) in zip(axes[0][1:], e.by_field.items(), strict=True):
+    axes[0][0].set_title(titles[0])
+    for ax, title, (field_name, values) in zip(axes[0][1:], titles[1:], e.by_field.items(),
+                                               strict=True):
         _bars(ax, [f"{v} ({e.field_counts[field_name][v]})" for v in values],
               {n: [values[v][n][HEADLINE] for v in values] for n in names}, width)
-        ax.set_title(f"{LABELS[HEADLINE]} by {field_name}")
+        ax.set_title(title)
     axes[0][0].legend(loc="upper left", fontsize=8, ncols=len(names))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,12 +255,13 @@ def _bars(ax: Any, groups: list[str], series: dict[str, list[float]], width: flo
     ax.grid(axis="y", alpha=0.3)
 
 
-def write_all(evaluation: Evaluation, folder: Path) -> dict[str, Path]:
-    """Report, JSON, plot and TREC runs in one folder (what the app offers for download)."""
+def write_all(evaluation: Evaluation, folder: Path, language: str = "en") -> dict[str, Path]:
+    """Report, JSON, plot and TREC runs in one folder (what the app offers for download); the
+    plot's titles in `language`."""
     paths = {"json": folder / "results.json", "report": folder / "report.md",
              "plot": folder / "plot.png", "runs": folder / "runs"}
     write_json(evaluation, paths["json"])
-    write_plot(evaluation, paths["plot"])
+    write_plot(evaluation, paths["plot"], language)
     write_markdown(evaluation, paths["report"], paths["plot"])
     write_runs(evaluation, paths["runs"])
     return paths

@@ -14,18 +14,32 @@ __all__ = ["HAZARD_TERMS", "PHASE_TERMS", "Term", "hazards_in", "phases_in"]
 
 HAZARD_TERMS: dict[str, tuple[str, ...]] = {
     "heat": ("heat", "heatwave", "hot", "hitze", "hitzewelle", "hitzeaktionsplan", "kühlung",
-             "cooling", "überhitzung", "tropennacht", "hitzeschutz", "hitzewarnung"),
+             "cooling", "überhitzung", "tropennacht", "hitzeschutz", "hitzewarnung",
+             # comparatives and adjectives: "hottest districts", "wie heiß (heißer) es wird"
+             "hottest", "heiß", "sommerhitze"),
     "heavy-rain": ("heavy rain", "cloudburst", "flash flood", "starkregen", "sturzflut",
                    "regenwasser", "stormwater", "rainwater", "sponge", "schwammstadt",
-                   "überflutung", "rückstau", "backflow"),
+                   "überflutung", "rückstau", "backflow",
+                   # the storms heavy rain comes with ("bei jedem Gewitter"), and DWA's word
+                   # for heavy-rain planning; not the sewer itself ("Ratten in der
+                   # Kanalisation" is no heavy rain)
+                   "gewitter", "thunderstorm", "wolkenbruch", "platzregen",
+                   "überflutungsvorsorge"),
     "river-flooding": ("river flood", "flood", "flooding", "hochwasser", "flusshochwasser",
-                       "überschwemmung", "deich", "dyke"),
+                       "überschwemmung", "deich", "dyke",
+                       # "die Stadt stand unter Wasser": both words anywhere in the question
+                       "unter wasser", "under water"),
     "coastal-flooding": ("coastal", "storm surge", "sea level", "küste", "sturmflut",
-                         "küstenschutz", "meeresspiegel"),
+                         "küstenschutz", "meeresspiegel", "coast", "tidal", "tide", "harbour"),
     "drought": ("drought", "dry", "soil moisture", "dürre", "trockenheit", "bodenfeuchte",
                 "wassermangel", "bewässerung", "irrigation"),
-    "storm": ("storm", "wind", "gale", "sturm", "orkan", "unwetter"),
-    "wildfire": ("wildfire", "forest fire", "fire danger", "waldbrand", "brand", "feuer"),
+    "storm": ("storm", "wind", "gale", "sturm", "orkan", "unwetter", "gust",
+              # gusts in German compounds stem apart from "Böe": list the family
+              "böe", "böen", "orkanböe", "orkanböen", "sturmböen", "windböen"),
+    "wildfire": ("wildfire", "forest fire", "fire danger", "waldbrand", "brand", "feuer",
+                 # a fire with what burns: "fires near the camp in the woods", "dry summer"
+                 "fire wood", "fire dry", "fire grass", "bushfire", "vegetationsbrand",
+                 "flächenbrand"),
 }
 
 PHASE_TERMS: dict[str, tuple[str, ...]] = {

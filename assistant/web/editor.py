@@ -12,24 +12,28 @@ rate-limited per client address and per proxy (assistant/web/auth.py).
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.service import Assistant
 from assistant.web.auth import FAILED_LOGIN_DELAY, Client, LoginLimiter, same_secret
 from ingest.core.diskfull import disk_full_explained
-from ingest.core.errors import DiskFull, FileProblem, NotAnEditor
-from ingest.core.progress import ProgressCallback, no_progress
+from ingest.core.errors import DiskFull, FileProblem, NotAnEditor, TooManyLogins
+from ingest.core.progress import Eta, ProgressCallback, ProgressEvent, no_progress
 from ingest.index.status import IndexStatus
 from ingest.parse.uploads import check_upload, safe_name
 from ingest.pipeline.run import FileResult, IngestReport
 from ingest.pipeline.worker import ingest_in_worker
 
-__all__ = ["SESSION_SECONDS", "REPORT_HEADERS", "STATUS_HEADERS", "EditorGate", "ingest_uploads",
+__all__ = ["SESSION_SECONDS", "REPORT_HEADERS", "STATUS_HEADERS", "EditorGate", "LoginView",
+           "IngestView", "log_in", "editor_ingest", "editor_status", "ingest_uploads",
            "report_rows", "status_rows"]
 
 log = logging.getLogger(__name__)
@@ -141,3 +145,56 @@ def report_rows(report: IngestReport) -> list[list[object]]:
 def status_rows(status: IndexStatus) -> list[list[object]]:
     return [[s.id, s.kind, s.title, s.chunks, s.ingested_at.replace("T", " ")[:16],
              s.superseded_by, s.path] for s in (*status.documents, *status.tools)]
+
+
+@dataclass(frozen=True)
+class LoginView:
+    """A login's outcome: the token ("" when refused), the message, and the status shown."""
+
+    token: str
+    message: str = ""
+    summary: str = ""
+    rows: list[list[object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestView:
+    rows: list[list[object]]
+    summary: str
+    status_summary: str
+    status_rows: list[list[object]]
+
+
+def editor_status(assistant: Assistant) -> tuple[str, list[list[object]]]:
+    """The knowledge base's summary line (escaped for Markdown) and its table rows."""
+    status = assistant.status()
+    return html.escape(status.summary()), status_rows(status)
+
+
+def log_in(assistant: Assistant, gate: EditorGate, session: str | None, password: str,
+           client: Client | None, texts: dict[str, str]) -> LoginView:
+    """The Ingest tab's login; `texts` are the page's (wrong_password, locked)."""
+    try:
+        token = gate.login(session, password, client)
+    except TooManyLogins as err:
+        return LoginView("", texts["locked"].format(seconds=err.wait_seconds))
+    if token is None:
+        return LoginView("", texts["wrong_password"])
+    return LoginView(token, "", *editor_status(assistant))
+
+
+def editor_ingest(assistant: Assistant, gate: EditorGate, session: str | None, token: str,
+                  files: list[str], supersedes: str,
+                  show: Callable[[float, str], None]) -> IngestView:
+    """Ingest uploads for a logged-in session (NotAnEditor for any other, whoever calls);
+    `show` gets the share done and what is being done, with the time left."""
+    gate.require(session, token)
+    eta = Eta()
+
+    def progress(event: ProgressEvent) -> None:
+        if event.stage in ("files", "chunks") and event.total:
+            show(event.done / event.total, eta.describe(event))
+
+    report = ingest_uploads(assistant, files, supersedes, progress)
+    return IngestView(report_rows(report), html.escape(report.summary()),
+                      *editor_status(assistant))

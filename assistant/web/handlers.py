@@ -22,6 +22,7 @@ from assistant.query.funding_filter import FundingFilter
 from assistant.service import Assistant
 from assistant.web import browse
 from assistant.web import chips as chat
+from assistant.web.page_texts import BUILTIN_PASSAGES, BUILTIN_TOOLS, UPLOAD, evaluate_texts
 from assistant.web.present import (
     DocUrl,
     answer_markdown,
@@ -41,10 +42,6 @@ __all__ = ["BUILTIN_TOOLS", "BUILTIN_PASSAGES", "UPLOAD", "Turns", "History", "A
            "browse_listing"]
 
 log = logging.getLogger("toolbox.app")
-
-BUILTIN_TOOLS = "built-in benchmark: tools"
-BUILTIN_PASSAGES = "built-in benchmark: passages"
-UPLOAD = "upload a BEIR zip"
 
 Turns = dict[int, dict[str, Any]]  # per answer message: what was asked, searched and shown
 History = list[dict[str, Any]]  # the chat's messages, as gradio's "messages" format
@@ -191,13 +188,15 @@ class EvaluationView:
 
 
 def run_evaluation(assistant: Assistant, choice: str, upload: str | None,
-                   retrievers: list[str], tick: Callable[[str, int, int], None]
-                   ) -> EvaluationView:
-    """Run the Evaluate tab's benchmark, on the built-in one or an uploaded BEIR zip."""
+                   retrievers: list[str], tick: Callable[[str, int, int], None],
+                   language: str = "en") -> EvaluationView:
+    """Run the Evaluate tab's benchmark, on the built-in one or an uploaded BEIR zip; the
+    summary, the table's "best" and the plot's titles in `language`, the page's."""
+    t = evaluate_texts(language)
     try:
         if choice == UPLOAD:
             if not upload:
-                return EvaluationView("Choose a BEIR zip to upload first.")
+                return EvaluationView(t["choose_zip"])
             limit = assistant.settings.max_dataset_mb * 1_000_000
             with workbench.unpacked(Path(upload), limit) as folder:
                 evaluation = assistant.evaluate(folder, None, retrievers, progress=tick)
@@ -206,17 +205,21 @@ def run_evaluation(assistant: Assistant, choice: str, upload: str | None,
             evaluation = assistant.evaluate(workbench.BUILTIN, target, retrievers,
                                             progress=tick)
     except ToolboxError as err:
-        return EvaluationView(f"**Cannot evaluate:** {escape_markdown(str(err))}")
+        return EvaluationView(t["cannot"].format(error=escape_markdown(str(err))))
     except Exception:
         log.exception("evaluation failed")
-        return EvaluationView("Something went wrong while evaluating; the error was logged.")
-    paths = report.write_all(evaluation, Path(tempfile.mkdtemp(prefix="toolbox-results-")))
-    lines = [f"**{escape_markdown(evaluation.dataset)}** ({evaluation.target}, "
-             f"{len(evaluation.queries)} queries): best **{evaluation.best}** by nDCG@10."]
-    lines += [f"{evaluation.best} vs. {name}: p = {test['t_test_p']:.3g} (paired t-test)"
-              + (", significant" if test["significant"] else "")
+        return EvaluationView(t["failed"])
+    paths = report.write_all(evaluation, Path(tempfile.mkdtemp(prefix="toolbox-results-")),
+                             language)
+    lines = [t["summary"].format(dataset=escape_markdown(evaluation.dataset),
+                                 target=report.target_name(evaluation.target, language),
+                                 count=len(evaluation.queries), best=evaluation.best)]
+    lines += [t["versus"].format(best=evaluation.best, name=name, p=f"{test['t_test_p']:.3g}")
+              + (t["significant"] if test["significant"] else "")
               for name, test in evaluation.significance.items()]
-    return EvaluationView("  \n".join(lines), report.table_rows(evaluation), str(paths["plot"]),
+    rows = [[*row[:-1], t["best"] if row[-1] == "best" else row[-1]]
+            for row in report.table_rows(evaluation)]
+    return EvaluationView("  \n".join(lines), rows, str(paths["plot"]),
                           [str(paths["report"]), str(paths["json"])])
 
 
