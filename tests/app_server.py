@@ -108,3 +108,13 @@ def browser_page(url: str) -> Iterator[Any]:
             yield browser.new_page(viewport={"width": 1400, "height": 1000})
         finally:
             browser.close()
+
+
+def submit_question(page: Any, question: str) -> None:
+    """Type a question, press Ask and wait for the question and its answer in the chat."""
+    answers = page.locator("#chat .message-row").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=answers,
+        timeout=90_000)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app
+from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app, submit_question
 from .conftest import ROOT
 
 pytestmark = [needs_chromium, pytest.mark.browser]
@@ -41,12 +41,7 @@ def fresh(page, app_url: str) -> None:
 
 def ask(page, question: str) -> None:
     """Ask and wait until the answer to this question is on the page."""
-    answers = page.locator("#chat .message-row").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=answers,
-        timeout=90_000)
+    submit_question(page, question)
     page.wait_for_selector("#tools .tool-card", timeout=90_000)
     page.wait_for_function("!document.querySelector('#tools .pending, #tools .generating')",
                            timeout=30_000)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app, small_corpus
+from .app_server import (
+    ARTIFACTS,
+    browser_page,
+    needs_chromium,
+    running_app,
+    small_corpus,
+    submit_question,
+)
 
 pytestmark = [needs_chromium, pytest.mark.browser]
 GERMAN = "Wo bekommen wir Hitzewarnungen für unsere Pflegeheime?"
@@ -26,12 +33,7 @@ def page(tmp_path_factory):
 
 
 def ask(page, question: str, button: str) -> None:
-    answers = page.locator("#chat .message-row").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=answers,
-        timeout=90_000)
+    submit_question(page, question)
     page.wait_for_function("b => document.querySelector('#ask').innerText === b", arg=button,
                            timeout=30_000)
 
