@@ -5,8 +5,9 @@ only changes when the chunks or the analyzer do. So the built index is saved und
 and loaded memory-mapped the next time, when, and only when, it was built
 
 - from the same collection and generation of the store at the same revision,
-- by the same analyzer (a fingerprint of the code that turns text into terms, so a change to
-  ingest/core/language.py or lexical.py retires old caches without anyone bumping a number),
+- by the same analyzer (a fingerprint of the code that turns text into terms and of the compound
+  splitter's word lists, so a change to ingest/core/language.py, compounds.py, their word lists or
+  lexical.py retires old caches without anyone bumping a number),
 - from exactly the same chunks in the same order (a digest of ids and indexed text: positions
   in the index are positions in the chunk list, and the revision alone is read a moment before
   the chunks are, so a write in between would otherwise slip through),
@@ -35,6 +36,7 @@ from pathlib import Path
 from assistant.retrieval import lexical
 from assistant.retrieval.lexical import LexicalIndex
 from ingest.chunk.split import embedding_text
+from ingest.core import compounds
 from ingest.core import language as text
 from ingest.core.records import Chunk
 
@@ -60,8 +62,12 @@ class CacheKey:
 def analyzer_fingerprint() -> str:
     """Changes when the terms an index holds could change: our analysis code or its libraries."""
     digest = hashlib.sha256()
-    for module in (text, lexical):
+    for module in (text, compounds, lexical):
         digest.update(Path(module.__file__ or "").read_bytes())
+    # the compound splitter's word lists: a new word can split words it did not split before
+    for word_list in (compounds.VOCABULARY_FILE, text.GLOSSARY_FILE):
+        digest.update(word_list.read_bytes() if word_list.is_file() else b"-")
+    digest.update(f"splitting={compounds.SPLITTING}".encode())
     for package in ("PyStemmer", "bm25s"):
         digest.update(f"{package}={metadata.version(package)}".encode())
     return digest.hexdigest()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import Stemmer
 
+from ingest.core.compounds import compound_parts
+
 __all__ = ["GLOSSARY_FILE", "STOPWORDS_EN", "STOPWORDS_DE", "STOPWORDS", "fold", "words", "stem",
            "content_words", "analyze", "detect_language", "language_score", "split_sentences",
            "INDEX_STOPWORDS", "OTHER_LANGUAGE", "index_terms", "query_terms"]
@@ -128,7 +130,7 @@ def analyze(text: str) -> list[str]:
 
 
 def index_terms(text: str, language: str | None = None, fallback: str = "en",
-                cross: bool = False) -> list[str]:
+                cross: bool = False, split: bool = True) -> list[str]:
     """Index terms of a text in its language: that language's stopwords left out, its Snowball
     stems. `language` None: the language the text's function words and umlauts show, else
     `fallback` (a document's language, for a chunk without function words such as a table).
@@ -139,6 +141,10 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     German stems clouding English questions, as when every word got both stems untagged
     (BM25 nDCG@10 on CLIMATE-FEVER 0.346 then, 0.38 now; benchmarks/generalise.py). Every
     chunk gets the view, German ones too, so that it doubles every chunk's length alike.
+
+    German text also yields its compounds' parts (ingest/core/compounds.py): without `cross`
+    (a question) beside its terms, with `cross` (a chunk) in its German view only; `split`
+    False: not (an English question's German translations, which read plain terms only).
     """
     tokens = words(text)
     if language not in INDEX_STOPWORDS:
@@ -148,10 +154,15 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     stop = INDEX_STOPWORDS[language]
     kept = [w for w in tokens if w not in stop and (len(w) > 1 or w.isdigit())]
     terms = _stemmer(_STEMMERS[language]).stemWords(kept)
+    # A German compound's parts beside it ('Überlastung' meets 'Kanalnetzüberlastung'): in the
+    # German view only, which German questions read, so that English questions never meet a
+    # German report through a part's stem ('heat action plans' and 'Hitzeaktionspläne').
+    parts = _stemmer("german").stemWords(compound_parts(kept)) if split and language == "de" \
+        else []
     if cross:
         german = terms if language == "de" else _stemmer("german").stemWords(kept)
-        terms = terms + [f"de:{t}" for t in german]
-    return terms
+        return terms + [f"de:{t}" for t in german + parts]
+    return terms + parts
 
 
 def query_terms(query: str, language: str | None, translations: tuple[str, ...] = ()
@@ -173,7 +184,10 @@ def query_terms(query: str, language: str | None, translations: tuple[str, ...] 
     if language == "de":
         terms += [f"de:{t}" for t in terms]
     if translations:
-        terms += index_terms(" ".join(translations), OTHER_LANGUAGE[language])
+        # an English question's German translations stay whole: their parts would meet
+        # German texts' plain stems, which English questions read ('Plan', 'System')
+        terms += index_terms(" ".join(translations), OTHER_LANGUAGE[language],
+                             split=language != "en")
     return terms
 
 
