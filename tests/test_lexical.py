@@ -144,6 +144,24 @@ def test_english_text_and_questions_are_not_split() -> None:
     # CLIMATE-FEVER (English only) must score as before: no German parts on the English side
     assert index_terms("Rainwater management in the city", "en") == ["rainwat", "manag", "citi"]
     assert query_terms("overload of the sewer network", "en") == ["overload", "sewer", "network"]
+    assert query_terms("heat plans", "en", ("Hitzeaktionspläne",)) == [
+        "heat", "plan", "hitzeaktionsplan"]  # its German translations stay whole too
+
+
+def test_english_questions_score_exactly_as_without_splitting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parts live in an index of their own: a German chunk is no longer for English
+    # questions than before, so they rank every chunk as they did.
+    chunks = _passages("Die Kanalnetzüberlastung bei Starkregenereignissen.",
+                       "Sewer overload during heavy rain events in the city.",
+                       "Ein Hitzeaktionsplan für die Stadt.", language="de")
+    questions = ("sewer overload heavy rain", "heat action plan city")
+    split = [LexicalIndex(chunks).scores(q, "en", ("Kanalnetz",)) for q in questions]
+    monkeypatch.setattr(compounds, "SPLITTING", "off")
+    compounds.reset()
+    whole = [LexicalIndex(chunks).scores(q, "en", ("Kanalnetz",)) for q in questions]
+    for a, b in zip(split, whole, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_cache_built_without_splitting_is_rebuilt(tmp_path: Path,

@@ -3,8 +3,9 @@
 German writes as one word what English writes as several ('Starkregenereignisse', heavy rain
 events), so a question's 'Überlastung' never met a report's 'Kanalnetzüberlastung' in BM25, nor
 'Plan gegen Hitze' a 'Hitzeaktionsplan'. The lexical index (ingest/core/language.py's
-index_terms) adds the parts of a German word as extra terms beside the whole word, on chunks and
-questions alike, so an exact whole-word match still counts as before and a part match counts too.
+index_terms, compound_terms) adds the parts of a German word as extra terms beside the whole word,
+on chunks and questions alike, so an exact whole-word match still counts as before and a part
+match counts too.
 
 The parts are the words German texts of our own corpus use (compound_vocabulary_de.txt, written
 by corpus/build_compound_vocabulary.py) and the glossary's German words; a part matches by its
@@ -160,11 +161,21 @@ def _all_parts(word: str) -> tuple[str, ...]:
     return tuple(p for part in parts for p in (part, *_all_parts(part)))
 
 
+def _kept_whole(word: str) -> bool:
+    """A glossary term of two plain words ('Hochwasser', 'Starkregen') is one concept: as a
+    word it stays whole, as a part of a longer compound its parts count ('Aktionsplan' in
+    'Hitzeaktionsplan' yields 'Plan')."""
+    if SPLITTING != "keep-glossary-pairs" or word not in _glossary_words():
+        return False
+    parts = split_compound(word)
+    return len(parts) == 2 and not any(split_compound(part) for part in parts)
+
+
 def compound_parts(tokens: list[str]) -> list[str]:
     """The parts of every compound among folded German words, and their parts in turn
     ('kanalnetzüberlastung': kanalnetz, kanal, netz, überlastung), the words themselves not
     repeated: the extra terms the lexical index adds beside them."""
-    return [part for token in tokens for part in _all_parts(token)]
+    return [part for token in tokens if not _kept_whole(token) for part in _all_parts(token)]
 
 
 def reset() -> None:

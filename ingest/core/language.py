@@ -13,7 +13,7 @@ from ingest.core.compounds import compound_parts
 
 __all__ = ["GLOSSARY_FILE", "STOPWORDS_EN", "STOPWORDS_DE", "STOPWORDS", "fold", "words", "stem",
            "content_words", "analyze", "detect_language", "language_score", "split_sentences",
-           "INDEX_STOPWORDS", "OTHER_LANGUAGE", "index_terms", "query_terms"]
+           "INDEX_STOPWORDS", "OTHER_LANGUAGE", "index_terms", "query_terms", "compound_terms"]
 
 # The German-English domain glossary: query expansion translates with it, the PDF reader's
 # hyphen repair takes its German words as known words.
@@ -142,9 +142,11 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     (BM25 nDCG@10 on CLIMATE-FEVER 0.346 then, 0.38 now; benchmarks/generalise.py). Every
     chunk gets the view, German ones too, so that it doubles every chunk's length alike.
 
-    German text also yields its compounds' parts (ingest/core/compounds.py): without `cross`
-    (a question) beside its terms, with `cross` (a chunk) in its German view only; `split`
-    False: not (an English question's German translations, which read plain terms only).
+    German text without `cross` (a question) also yields its compounds' parts
+    (ingest/core/compounds.py) beside its terms, unless `split` is False (an English question's
+    German translations, which read plain terms only). A chunk's parts are not among its terms
+    but in a parts index of their own (compound_terms), so its length, and with it what every
+    English question scores, stays what it was.
     """
     tokens = words(text)
     if language not in INDEX_STOPWORDS:
@@ -154,15 +156,27 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     stop = INDEX_STOPWORDS[language]
     kept = [w for w in tokens if w not in stop and (len(w) > 1 or w.isdigit())]
     terms = _stemmer(_STEMMERS[language]).stemWords(kept)
-    # A German compound's parts beside it ('Überlastung' meets 'Kanalnetzüberlastung'): in the
-    # German view only, which German questions read, so that English questions never meet a
-    # German report through a part's stem ('heat action plans' and 'Hitzeaktionspläne').
-    parts = _stemmer("german").stemWords(compound_parts(kept)) if split and language == "de" \
-        else []
     if cross:
         german = terms if language == "de" else _stemmer("german").stemWords(kept)
-        return terms + [f"de:{t}" for t in german + parts]
-    return terms + parts
+        return terms + [f"de:{t}" for t in german]
+    if split and language == "de":  # a German question's compounds meet their parts' words
+        terms += _stemmer("german").stemWords(compound_parts(kept))
+    return terms
+
+
+def compound_terms(text: str, fallback: str = "en") -> list[str]:
+    """The German stems of the parts of a German text's compounds ('Kanalnetzüberlastung':
+    kanalnetz, uberlast), none for English text: the terms of the lexical index's parts index,
+    which only German questions read (assistant/retrieval/lexical.py)."""
+    tokens = words(text)
+    score = _score(tokens)
+    language = "de" if score > 0 else "en" if score < 0 or fallback not in \
+        INDEX_STOPWORDS else fallback
+    if language != "de":
+        return []
+    stop = INDEX_STOPWORDS["de"]
+    return _stemmer("german").stemWords(compound_parts(
+        [w for w in tokens if w not in stop and len(w) > 1]))
 
 
 def query_terms(query: str, language: str | None, translations: tuple[str, ...] = ()
