@@ -94,6 +94,7 @@ def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
 _UNKNOWN, _EXACT, _BY_STEM = 0, 1, 2
 
 
+@lru_cache(maxsize=262144)  # the same substrings recur across words ('wasser', 'regen')
 def _known(part: str) -> int:
     """_EXACT: a listed word; _BY_STEM: an inflected or shortened form of one; else _UNKNOWN."""
     if part in _NOT_PARTS:
@@ -173,5 +174,6 @@ def reset() -> None:
     """Forget computed splits (after SPLITTING or the word lists changed)."""
     _all_parts.cache_clear()
     split_compound.cache_clear()
+    _known.cache_clear()
     _vocabulary.cache_clear()
     _glossary_words.cache_clear()
