@@ -3,12 +3,24 @@ its translations (issue 19)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from assistant.retrieval.lexical import LexicalIndex, chunk_terms
-from assistant.retrieval.lexical_cache import chunks_digest
-from ingest.core.language import index_terms, query_terms
+from assistant.retrieval.lexical_cache import CacheKey, chunks_digest, load_or_build
+from ingest.core import compounds
+from ingest.core.compounds import compound_parts, split_compound
+from ingest.core.language import fold, index_terms, query_terms
 from ingest.core.records import Chunk
+
+
+@pytest.fixture(autouse=True)
+def _splitting_as_shipped() -> Iterator[None]:
+    yield
+    compounds.reset()  # a test that switched SPLITTING leaves no splits computed under it
 
 
 def _passages(*texts: str, language: str = "") -> list[Chunk]:
@@ -74,3 +86,100 @@ def test_a_question_of_unknown_language_meets_both() -> None:
                                    "Heavy rain hazard maps show where water collects."))
     assert _matching(index, "Starkregen Gefahrenkarte") == [0]
     assert _matching(index, "hazard maps") == [1]
+
+
+# German compounds (ingest/core/compounds.py): real words of the shared reports (Rouault 2016,
+# Wicke 2021) and of our corpus, split into the words German texts use beside them.
+@pytest.mark.parametrize(("word", "parts"), [
+    ("Kanalnetzüberlastung", ("kanalnetz", "überlastung")),
+    ("Regenwasserbewirtschaftung", ("regenwasser", "bewirtschaftung")),
+    ("Abwasserinfrastruktur", ("abwasser", "infrastruktur")),
+    ("Starkregenereignisse", ("starkregen", "ereignisse")),
+    ("Überflutungsgefährdung", ("überflutung", "gefährdung")),  # linking -s-
+    ("Oberflächengewässer", ("oberfläche", "gewässer")),  # linking -n-
+    ("Einwohnerzahl", ("einwohner", "zahl")),
+    ("Abwasserpumpsystemen", ("abwasser", "pump", "systemen")),
+    ("Stadtentwässerung", ("stadt", "entwässerung")),
+    ("Wasserhaushaltsgesetz", ("wasserhaushalt", "gesetz")),
+    ("Klimarisikoanalyse", ("klimarisiko", "analyse")),
+    ("Hitzeaktionsplan", ("hitze", "aktionsplan")),
+])
+def test_real_compounds_split_into_their_words(word: str, parts: tuple[str, ...]) -> None:
+    assert split_compound(fold(word)) == parts
+
+
+def test_glossary_compounds_split_too() -> None:
+    # 'Hochwasser' is split (hoch, wasser), by measurement: keeping the glossary's terms whole
+    # gave built-in German BM25 nDCG@10 0.638 against 0.668 (benchmarks/compound_splitting.py)
+    assert compound_parts(["hochwasser", "starkregen"]) == ["hoch", "wasser", "stark", "regen"]
+
+
+def test_the_parts_of_parts_are_terms_too() -> None:
+    # 'Plan gegen Hitze' meets 'Hitzeaktionsplan' through the parts of 'aktionsplan'
+    assert compound_parts(["hitzeaktionsplan"]) == ["hitze", "aktionsplan", "aktion", "plan"]
+
+
+@pytest.mark.parametrize("word", ["Verantwortung", "Beratung", "Kanalisation", "Bürgerinnen",
+                                  "Mitarbeitende", "Information", "Gewässer", "Versickerung",
+                                  "Gemeinschaft", "Niederschlag", "Überlastung"])
+def test_words_that_are_not_compounds_stay_whole(word: str) -> None:
+    assert split_compound(fold(word)) == ()
+
+
+def test_a_german_question_meets_the_parts_of_a_reports_compounds() -> None:
+    index = LexicalIndex(_passages(
+        "Bei Starkregenereignissen droht eine Kanalnetzüberlastung.",
+        "Die Regenwasserbewirtschaftung entlastet den Kanal.",
+        "Ein Plan gegen Hitze schützt ältere Menschen.", language="de"))
+    question = "Welche Maßnahmen schützen die Kanalisation vor Überlastung bei Starkregen?"
+    ranked = [position for position, _ in index.search(question, 3, language="de")]
+    assert ranked[0] == 0 and 2 not in ranked
+    ranked = [p for p, _ in index.search("Bewirtschaftung von Regenwasser", 3, language="de")]
+    assert ranked[0] == 1
+    assert _matching(index, "Gibt es einen Hitzeaktionsplan?", "de") == [2]
+
+
+def test_the_whole_compound_still_matches_above_its_parts() -> None:
+    index = LexicalIndex(_passages("Die Kanalnetzüberlastung im Sommer.",
+                                   "Die Überlastung im Sommer.", language="de"))
+    scores = index.scores("Kanalnetzüberlastung", "de")
+    assert scores[0] > scores[1] > 0
+
+
+def test_english_text_and_questions_are_not_split() -> None:
+    # CLIMATE-FEVER (English only) must score as before: no German parts on the English side
+    assert index_terms("Rainwater management in the city", "en") == ["rainwat", "manag", "citi"]
+    assert query_terms("overload of the sewer network", "en") == ["overload", "sewer", "network"]
+    assert query_terms("heat plans", "en", ("Hitzeaktionspläne",)) == [
+        "heat", "plan", "hitzeaktionsplan"]  # its German translations stay whole too
+
+
+def test_english_questions_score_exactly_as_without_splitting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parts live in an index of their own: a German chunk is no longer for English
+    # questions than before, so they rank every chunk as they did.
+    chunks = _passages("Die Kanalnetzüberlastung bei Starkregenereignissen.",
+                       "Sewer overload during heavy rain events in the city.",
+                       "Ein Hitzeaktionsplan für die Stadt.", language="de")
+    questions = ("sewer overload heavy rain", "heat action plan city")
+    split = [LexicalIndex(chunks).scores(q, "en", ("Kanalnetz",)) for q in questions]
+    monkeypatch.setattr(compounds, "SPLITTING", "off")
+    compounds.reset()
+    whole = [LexicalIndex(chunks).scores(q, "en", ("Kanalnetz",)) for q in questions]
+    for a, b in zip(split, whole, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_cache_built_without_splitting_is_rebuilt(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    chunks = _passages("Bei Starkregenereignissen droht eine Kanalnetzüberlastung.",
+                       "Heavy rain in the city.", language="de")
+    key = CacheKey("c", 1, 1)
+    monkeypatch.setattr(compounds, "SPLITTING", "off")
+    compounds.reset()
+    old = load_or_build(chunks, key, tmp_path)
+    assert _matching(old, "Überlastung", "de") == []
+    monkeypatch.setattr(compounds, "SPLITTING", "all")
+    compounds.reset()
+    assert _matching(load_or_build(chunks, key, tmp_path), "Überlastung", "de") == [0]
+    assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 1

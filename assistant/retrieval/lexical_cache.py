@@ -5,8 +5,9 @@ only changes when the chunks or the analyzer do. So the built index is saved und
 and loaded memory-mapped the next time, when, and only when, it was built
 
 - from the same collection and generation of the store at the same revision,
-- by the same analyzer (a fingerprint of the code that turns text into terms, so a change to
-  ingest/core/language.py or lexical.py retires old caches without anyone bumping a number),
+- by the same analyzer (a fingerprint of the code that turns text into terms and of the compound
+  splitter's word lists, so a change to ingest/core/language.py, compounds.py, their word lists or
+  lexical.py retires old caches without anyone bumping a number),
 - from exactly the same chunks in the same order (a digest of ids and indexed text: positions
   in the index are positions in the chunk list, and the revision alone is read a moment before
   the chunks are, so a write in between would otherwise slip through),
@@ -35,6 +36,7 @@ from pathlib import Path
 from assistant.retrieval import lexical
 from assistant.retrieval.lexical import LexicalIndex
 from ingest.chunk.split import embedding_text
+from ingest.core import compounds
 from ingest.core import language as text
 from ingest.core.records import Chunk
 
@@ -44,7 +46,9 @@ __all__ = ["CacheKey", "analyzer_fingerprint", "chunks_digest", "load_or_build",
 log = logging.getLogger(__name__)
 
 _META = "meta.json"
-_FORMAT = 1  # the layout of an entry; bump it when this module writes something else
+# the layout of an entry; bump it when this module writes something else (2: the parts index
+# of German compounds in a folder of the entry, lexical.PARTS_DIRECTORY)
+_FORMAT = 2
 _STALE_TEMP_SECONDS = 3600.0  # a writer's temporary directory older than this was abandoned
 
 
@@ -60,8 +64,12 @@ class CacheKey:
 def analyzer_fingerprint() -> str:
     """Changes when the terms an index holds could change: our analysis code or its libraries."""
     digest = hashlib.sha256()
-    for module in (text, lexical):
+    for module in (text, compounds, lexical):
         digest.update(Path(module.__file__ or "").read_bytes())
+    # the compound splitter's word lists: a new word can split words it did not split before
+    for word_list in (compounds.VOCABULARY_FILE, text.GLOSSARY_FILE):
+        digest.update(word_list.read_bytes() if word_list.is_file() else b"-")
+    digest.update(f"splitting={compounds.SPLITTING}".encode())
     for package in ("PyStemmer", "bm25s"):
         digest.update(f"{package}={metadata.version(package)}".encode())
     return digest.hexdigest()
@@ -129,7 +137,7 @@ def verify(entry: Path, meta: dict[str, object]) -> None:
     files: dict[str, dict[str, object]] = recorded.pop("files")
     if recorded != meta:
         raise ValueError("built from another state of the store")
-    present = {p.name for p in entry.iterdir() if p.name != _META}
+    present = set(_files(entry)) - {_META}
     if present != set(files):
         raise ValueError(f"files {sorted(present)} instead of {sorted(files)}")
     for name, facts in files.items():
@@ -146,12 +154,12 @@ def publish(directory: Path, entry: Path, fill: Callable[[Path], None],
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
         fill(temp)
-        files = {p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
-                 for p in sorted(temp.iterdir())}
+        files = {name: {"size": (temp / name).stat().st_size, "sha256": _sha256(temp / name)}
+                 for name in sorted(_files(temp))}
         (temp / _META).write_text(json.dumps({**meta, "files": files}, indent=1),
                                   encoding="utf-8")
-        for path in temp.iterdir():  # on disk before the rename makes the entry visible
-            with path.open("rb") as handle:
+        for name in _files(temp):  # on disk before the rename makes the entry visible
+            with (temp / name).open("rb") as handle:
                 os.fsync(handle.fileno())
         if entry.exists():  # an unusable entry, or a twin another instance just wrote
             shutil.rmtree(entry, ignore_errors=True)
@@ -183,6 +191,11 @@ def _sweep(directory: Path, keep: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
         except OSError:
             continue
+
+
+def _files(directory: Path) -> list[str]:
+    """The entry's files, folders walked, as paths relative to it."""
+    return [p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()]
 
 
 def _sha256(path: Path) -> str:

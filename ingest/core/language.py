@@ -9,9 +9,11 @@ from pathlib import Path
 
 import Stemmer
 
+from ingest.core.compounds import compound_parts
+
 __all__ = ["GLOSSARY_FILE", "STOPWORDS_EN", "STOPWORDS_DE", "STOPWORDS", "fold", "words", "stem",
            "content_words", "analyze", "detect_language", "language_score", "split_sentences",
-           "INDEX_STOPWORDS", "OTHER_LANGUAGE", "index_terms", "query_terms"]
+           "INDEX_STOPWORDS", "OTHER_LANGUAGE", "index_terms", "query_terms", "compound_terms"]
 
 # The German-English domain glossary: query expansion translates with it, the PDF reader's
 # hyphen repair takes its German words as known words.
@@ -128,7 +130,7 @@ def analyze(text: str) -> list[str]:
 
 
 def index_terms(text: str, language: str | None = None, fallback: str = "en",
-                cross: bool = False) -> list[str]:
+                cross: bool = False, split: bool = True) -> list[str]:
     """Index terms of a text in its language: that language's stopwords left out, its Snowball
     stems. `language` None: the language the text's function words and umlauts show, else
     `fallback` (a document's language, for a chunk without function words such as a table).
@@ -139,6 +141,12 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     German stems clouding English questions, as when every word got both stems untagged
     (BM25 nDCG@10 on CLIMATE-FEVER 0.346 then, 0.38 now; benchmarks/generalise.py). Every
     chunk gets the view, German ones too, so that it doubles every chunk's length alike.
+
+    German text without `cross` (a question) also yields its compounds' parts
+    (ingest/core/compounds.py) beside its terms, unless `split` is False (an English question's
+    German translations, which read plain terms only). A chunk's parts are not among its terms
+    but in a parts index of their own (compound_terms), so its length, and with it what every
+    English question scores, stays what it was.
     """
     tokens = words(text)
     if language not in INDEX_STOPWORDS:
@@ -150,8 +158,25 @@ def index_terms(text: str, language: str | None = None, fallback: str = "en",
     terms = _stemmer(_STEMMERS[language]).stemWords(kept)
     if cross:
         german = terms if language == "de" else _stemmer("german").stemWords(kept)
-        terms = terms + [f"de:{t}" for t in german]
+        return terms + [f"de:{t}" for t in german]
+    if split and language == "de":  # a German question's compounds meet their parts' words
+        terms += _stemmer("german").stemWords(compound_parts(kept))
     return terms
+
+
+def compound_terms(text: str, fallback: str = "en") -> list[str]:
+    """The German stems of the parts of a German text's compounds ('Kanalnetzüberlastung':
+    kanalnetz, uberlast), none for English text: the terms of the lexical index's parts index,
+    which only German questions read (assistant/retrieval/lexical.py)."""
+    tokens = words(text)
+    score = _score(tokens)
+    language = "de" if score > 0 else "en" if score < 0 or fallback not in \
+        INDEX_STOPWORDS else fallback
+    if language != "de":
+        return []
+    stop = INDEX_STOPWORDS["de"]
+    return _stemmer("german").stemWords(compound_parts(
+        [w for w in tokens if w not in stop and len(w) > 1]))
 
 
 def query_terms(query: str, language: str | None, translations: tuple[str, ...] = ()
@@ -173,7 +198,10 @@ def query_terms(query: str, language: str | None, translations: tuple[str, ...] 
     if language == "de":
         terms += [f"de:{t}" for t in terms]
     if translations:
-        terms += index_terms(" ".join(translations), OTHER_LANGUAGE[language])
+        # an English question's German translations stay whole: their parts would meet
+        # German texts' plain stems, which English questions read ('Plan', 'System')
+        terms += index_terms(" ".join(translations), OTHER_LANGUAGE[language],
+                             split=language != "en")
     return terms
 
 
