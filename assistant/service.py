@@ -49,7 +49,8 @@ def open_store(settings: Settings, embedder: Embedder,
     """The live index, checked against both encoders (the multilingual one by default as
     TOOLBOX_MULTILINGUAL_MODEL names it)."""
     if multilingual is None:
-        multilingual = make_multilingual_embedder(settings.multilingual_model)
+        multilingual = make_multilingual_embedder(settings.multilingual_model,
+                                                  settings.data_dir / "cache")
     spec = index_spec(embedder, multilingual, settings.chunk_size, settings.chunk_overlap)
     return Store.open(settings, spec)
 
@@ -63,7 +64,8 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or Embedder(
             settings.embed_model, question_engine="numpy" if one_shot else "torch")
-        self.multilingual = make_multilingual_embedder(settings.multilingual_model)
+        self.multilingual = make_multilingual_embedder(settings.multilingual_model,
+                                                       settings.data_dir / "cache")
         self.store = store or open_store(settings, self.embedder, self.multilingual)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual,
                                    cache_dir=settings.data_dir / "cache")

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from threading import Lock
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +33,8 @@ from ingest.core.errors import ToolboxError
 from ingest.core.settings import DEFAULT_MULTILINGUAL_MODEL
 from ingest.embed.blas_threads import one_blas_thread
 from ingest.embed.query_cache import QueryCache
-from ingest.embed.use_forward import CHUNKS, EMB_DIM, ORDERS, forward
+from ingest.embed.use_forward import EMB_DIM, forward
+from ingest.embed.use_weights import Weights
 
 if TYPE_CHECKING:
     from ingest.embed.sentence_transformer import Embedder
@@ -63,36 +63,14 @@ def _resource(name: str) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class _Weights:
-    table: np.ndarray  # uint8 token rows (65 MB), piece id p at row p; dequantized per batch
-    w: dict[str, np.ndarray]
-    eps: float
-
-    @classmethod
-    def load(cls, path: Path) -> _Weights:
-        with np.load(path, allow_pickle=False) as z:
-            table = np.empty((CHUNKS * z["q1"].shape[0], EMB_DIM), dtype=np.uint8)
-            for i in range(CHUNKS):  # piece id p lives in block p % 17, row p // 17
-                table[i::CHUNKS] = z[f"q{i + 1}"]
-            w = {k: np.ascontiguousarray(z[k], dtype=np.float32)
-                 for k in z.files if not k.startswith("q") and k != "bits"}
-        eps = float(w.pop("eps").reshape(-1)[0])
-        # One layer norm over all three branches' projections, exactly as the package does.
-        w["proj"] = np.concatenate([w[f"proj{n}"] for n, _ in ORDERS], axis=1)
-        w["proj_b"] = np.concatenate([w[f"proj_b{n}"] for n, _ in ORDERS])
-        w["proj_ln_g"] = np.concatenate([w[f"ln_g{n}"] for n, _ in ORDERS])
-        w["proj_ln_b"] = np.concatenate([w[f"ln_b{n}"] for n, _ in ORDERS])
-        return cls(table, w, eps)
-
-
 _LOADER = ThreadPoolExecutor(1, thread_name_prefix="use-m-load")
 
 
 class UseMultilingualEmbedder:
     """Embeds passages in batches and queries one at a time (with a small cache); thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where the unpacked weights are kept between starts (use_weights.py)."""
         self.name = USE_MULTILINGUAL
         self.dim = EMB_DIM
         one_blas_thread()
@@ -101,7 +79,8 @@ class UseMultilingualEmbedder:
         # The weights load on a thread of their own: most of it is inflating the compressed
         # archive, which leaves the interpreter lock free, so it overlaps with opening the index
         # and loading its tables (0.85 s of a start otherwise). The first forward pass waits.
-        self._weights: Future[_Weights] = _LOADER.submit(_Weights.load, _resource("weights.npz"))
+        self._weights: Future[Weights] = _LOADER.submit(Weights.load, _resource("weights.npz"),
+                                                        cache_dir)
         self._cache = QueryCache()
         # Passages: one-core batches side by side, one per core. Queries have their own thread,
         # so an ingest running in the background does not hold them up.
@@ -153,23 +132,32 @@ class UseMultilingualEmbedder:
         return forward(weights.table, weights.w, weights.eps, groups)
 
 
-@lru_cache(maxsize=1)
-def _shared_use_embedder() -> UseMultilingualEmbedder:
-    # Thread-safe and read-only once loaded: one per process serves every Assistant.
-    return UseMultilingualEmbedder()
+_shared: list[UseMultilingualEmbedder] = []
+_sharing = Lock()
 
 
-def make_multilingual_embedder(name: str) -> UseMultilingualEmbedder | Embedder | None:
+def _shared_use_embedder(cache_dir: Path | None) -> UseMultilingualEmbedder:
+    # Thread-safe and read-only once loaded: one per process serves every Assistant. The first
+    # caller's cache dir is the one its weights are mapped from.
+    with _sharing:
+        if not _shared:
+            _shared.append(UseMultilingualEmbedder(cache_dir))
+        return _shared[0]
+
+
+def make_multilingual_embedder(name: str, cache_dir: Path | None = None
+                               ) -> UseMultilingualEmbedder | Embedder | None:
     """The embedder that `TOOLBOX_MULTILINGUAL_MODEL` names, or None when it says `none`.
 
     `use-multilingual-v3` is the bundled model above; any other value is a sentence-transformers
-    model name or local path, loaded like the main embedder.
+    model name or local path, loaded like the main embedder. `cache_dir`: where the bundled
+    model's unpacked weights are kept (use_weights.py); None: inflated at every start.
     """
     key = name.strip()
     if key.lower() == DISABLED:
         return None
     if key.lower() == USE_MULTILINGUAL:
-        return _shared_use_embedder()
+        return _shared_use_embedder(cache_dir)
     from ingest.embed.sentence_transformer import (
         Embedder,  # imported here: the bundled model needs no transformers
     )
