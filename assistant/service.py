@@ -9,12 +9,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.answer.compose import TEXTS, Answer, compose
-from assistant.answer.llm import ProseWriter
-from assistant.evaluation import run as workbench
-from assistant.evaluation.evaluate import Evaluation, Progress
-from assistant.evaluation.feedback import FeedbackStore
 from assistant.query.analysis import Analysis, analyse
 from assistant.query.conversation import Turn, standalone_query
 from assistant.query.expand import question_language
@@ -35,6 +32,11 @@ from ingest.index.status import IndexStatus
 from ingest.index.store import Store, index_spec
 from ingest.pipeline.run import FileResult, Ingestor, IngestReport
 
+if TYPE_CHECKING:  # imported where used: a question needs neither (one-shot `ask`, issue 21)
+    from assistant.answer.llm import ProseWriter
+    from assistant.evaluation.evaluate import Evaluation, Progress
+    from assistant.evaluation.feedback import FeedbackStore
+
 __all__ = ["MAX_QUESTION_CHARS", "open_store", "Assistant"]
 
 log = logging.getLogger(__name__)
@@ -47,21 +49,31 @@ def open_store(settings: Settings, embedder: Embedder,
     """The live index, checked against both encoders (the multilingual one by default as
     TOOLBOX_MULTILINGUAL_MODEL names it)."""
     if multilingual is None:
-        multilingual = make_multilingual_embedder(settings.multilingual_model)
+        multilingual = make_multilingual_embedder(settings.multilingual_model,
+                                                  settings.data_dir / "cache")
     spec = index_spec(embedder, multilingual, settings.chunk_size, settings.chunk_overlap)
     return Store.open(settings, spec)
 
 
 class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, one_shot: bool = False) -> None:
+        """`one_shot`: this process answers a question or two and exits (the CLI's `ask`):
+        questions are embedded over numpy, without importing torch (1.2 s and about 200 MB;
+        ingest/embed/bert_forward.py). A serving process keeps the traced torch graph."""
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embed_model)
-        self.multilingual = make_multilingual_embedder(settings.multilingual_model)
+        self.embedder = embedder or Embedder(
+            settings.embed_model, question_engine="numpy" if one_shot else "torch")
+        self.multilingual = make_multilingual_embedder(settings.multilingual_model,
+                                                       settings.data_dir / "cache")
         self.store = store or open_store(settings, self.embedder, self.multilingual)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual,
                                    cache_dir=settings.data_dir / "cache")
-        self.writer = ProseWriter.from_settings(settings)  # None: extractive answers only
+        self.writer: ProseWriter | None = None  # None: extractive answers only
+        if settings.llm_url:  # httpx is imported only for a configured endpoint
+            from assistant.answer.llm import ProseWriter
+
+            self.writer = ProseWriter.from_settings(settings)
 
     def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
         return Ingestor(self.store, self.embedder,
@@ -152,6 +164,8 @@ class Assistant:
 
     @property
     def feedback(self) -> FeedbackStore:
+        from assistant.evaluation.feedback import FeedbackStore
+
         return FeedbackStore(self.settings.data_dir)
 
     def record_feedback(self, query: str, filters: Filters, shown: Sequence[str], target: str,
@@ -167,6 +181,8 @@ class Assistant:
                  retrievers: Sequence[str] = ("bm25", "dense", "hybrid"),
                  qrels: Path | None = None, progress: Progress | None = None) -> Evaluation:
         """Evaluate retrievers on a BEIR folder or `builtin`; see assistant.evaluation.run."""
+        from assistant.evaluation import run as workbench
+
         request = workbench.resolve(dataset, target, retrievers, qrels, self.settings.corpus_dir)
         return workbench.run(workbench.load(request), self.embedder, lambda: self.retriever,
                              progress, self.multilingual)

@@ -15,6 +15,7 @@ from sentence_transformers import SentenceTransformer
 
 from ingest.core.settings import DEFAULT_EMBED_MODEL
 from ingest.embed.bert import BertMeanEncoder
+from ingest.embed.bert_forward import NumpyBertEncoder
 from ingest.embed.sentence_transformer import Embedder, resolve_model
 
 pytestmark = pytest.mark.integration
@@ -46,6 +47,20 @@ def test_questions_get_the_vectors_sentence_transformers_gives(reference) -> Non
     assert np.min(np.sum(ours * theirs, axis=1)) >= 0.99999
     assert np.min(np.sum(batched * theirs, axis=1)) >= 0.99999
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_numpy_forward_gives_the_vectors_sentence_transformers_gives(reference) -> None:
+    texts = _questions() + ["", "?", "Hitzeaktionsplan für Städte: Straße, Öl, ß",
+                            "flood " * 600, "洪水 リスク 地図", "a\tb\nc  d"]
+    encoder = NumpyBertEncoder.load(MODEL)
+    assert encoder is not None
+    ours = np.stack([encoder.submit([t]).result()[0] for t in texts])
+    batched = encoder.encode(texts)
+    theirs = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.99999
+    assert np.min(np.sum(batched * theirs, axis=1)) >= 0.99999
+    assert ours.dtype == np.float32
+    assert NumpyBertEncoder.load(MODEL.parent / "missing") is None
 
 
 def test_the_embedder_serves_questions_without_sentence_transformers() -> None:

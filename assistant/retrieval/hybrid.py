@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from assistant.query.filters import FilterMasks, Filters
-from assistant.retrieval import chunk_cache
+from assistant.retrieval import chunk_cache, vector_cache
 from assistant.retrieval.fusion import CHUNK_RRF_K, SIGNALS, Mode, fuse, fusion_weights
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.lexical_cache import CacheKey, load_or_build
@@ -70,8 +70,9 @@ class Snapshot:
     @classmethod
     def load(cls, store: Store, embedder: Embedder, multilingual: Encoder | None = None,
              cache_dir: Path | None = None) -> Snapshot:
-        """`cache_dir`: where the chunk table and BM25 index of a store state are cached
-        between starts (chunk_cache.py, lexical_cache.py); None: no caches."""
+        """`cache_dir`: where the chunk table, BM25 index and tool vectors of a store state are
+        cached between starts (chunk_cache.py, lexical_cache.py, vector_cache.py); None: no
+        caches."""
         started = time.perf_counter()
         revision = store.revision()
         key = CacheKey(store.name, store.generation, revision)
@@ -86,15 +87,27 @@ class Snapshot:
                                    for r in manifest.values() if r.kind == "tool")}
         tool_positions = np.array([i for i, c in enumerate(chunks) if c.kind == "tool"],
                                   dtype=np.int64)
+        tool_chunks = [chunks[i] for i in tool_positions]
+
+        def vectors(encoder: Encoder, field: Field) -> np.ndarray:
+            directory = cache_dir and cache_dir / f"tool-vectors-{field}"
+            ids, what = [c.chunk_id for c in tool_chunks], f"{field}:{encoder.identity}"
+            found = vector_cache.load(key, complete, directory, what, ids)
+            if found is None:
+                found = _tool_vectors(store, encoder, tool_chunks, field)
+                if CacheKey(store.name, store.generation, store.revision()) == key:
+                    vector_cache.save(key, complete, directory, what, ids, found)
+            return found
+
         snapshot = cls(
             revision=revision, chunks=chunks,
             position={c.chunk_id: i for i, c in enumerate(chunks)},
             lexical=load_or_build(chunks, key, cache_dir and cache_dir / "bm25"),
             masks=FilterMasks(chunks), tools=tools,
             tool_positions=tool_positions,
-            tool_vectors=_tool_vectors(store, embedder, [chunks[i] for i in tool_positions]),
-            tool_vectors_multilingual=None if multilingual is None else _tool_vectors(
-                store, multilingual, [chunks[i] for i in tool_positions], "multilingual"),
+            tool_vectors=vectors(embedder, "dense"),
+            tool_vectors_multilingual=None if multilingual is None else vectors(
+                multilingual, "multilingual"),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)

@@ -2,7 +2,9 @@
 
 Questions of a plain BERT mean-pooling model (the packaged default) are embedded by
 ingest/embed/bert.py, which computes the same vectors without importing sentence-transformers; it is
-then loaded only when passages are first embedded (an ingest), not to serve questions.
+then loaded only when passages are first embedded (an ingest), not to serve questions. A one-shot
+process (`toolbox-assistant ask`) asks for `question_engine="numpy"`: the same forward pass over
+numpy (ingest/embed/bert_forward.py), so answering one question never imports torch.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from ingest.core.errors import ToolboxError
 from ingest.core.settings import DEFAULT_EMBED_MODEL, configure_offline
-from ingest.embed.bert import BertMeanEncoder
 from ingest.embed.query_cache import QueryCache
 
-__all__ = ["resolve_model", "Embedder"]
+__all__ = ["QuestionEngine", "resolve_model", "Embedder"]
+
+# torch: the traced graph, for processes that serve many questions; numpy: no torch import,
+# for processes that answer one and exit (see ingest/embed/bert_forward.py for the figures).
+QuestionEngine = Literal["torch", "numpy"]
 
 configure_offline()
 
@@ -52,14 +57,19 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """Embeds passages in batches and queries one at a time (with a small cache)."""
 
-    def __init__(self, model_name: str = DEFAULT_EMBED_MODEL, device: str = "cpu") -> None:
+    def __init__(self, model_name: str = DEFAULT_EMBED_MODEL, device: str = "cpu",
+                 question_engine: QuestionEngine = "torch") -> None:
         self.name = model_name
         self._path, self._device = resolve_model(model_name), device
         self._model: Any = None
         self._loading = threading.Lock()
         self._cache = QueryCache()
         try:
-            self._questions = BertMeanEncoder.load(self._path)
+            if question_engine == "numpy":
+                from ingest.embed.bert_forward import NumpyBertEncoder as encoder
+            else:
+                from ingest.embed.bert import BertMeanEncoder as encoder
+            self._questions = encoder.load(self._path)
         except Exception:  # unreadable weights or tokenizer: sentence-transformers says what
             self._questions = None
         if self._questions is not None:
