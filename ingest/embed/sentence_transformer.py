@@ -13,13 +13,17 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ingest.core.errors import ToolboxError
 from ingest.core.settings import DEFAULT_EMBED_MODEL, configure_offline
 from ingest.embed.query_cache import QueryCache
+
+if TYPE_CHECKING:
+    from ingest.embed.bert import BertMeanEncoder
+    from ingest.embed.bert_forward import NumpyBertEncoder
 
 __all__ = ["QuestionEngine", "resolve_model", "Embedder"]
 
@@ -64,12 +68,15 @@ class Embedder:
         self._model: Any = None
         self._loading = threading.Lock()
         self._cache = QueryCache()
+        self._questions: NumpyBertEncoder | BertMeanEncoder | None
         try:
+            # imported here: the numpy engine is the one-shot path that must not import torch
             if question_engine == "numpy":
-                from ingest.embed.bert_forward import NumpyBertEncoder as encoder
+                from ingest.embed.bert_forward import NumpyBertEncoder
+                self._questions = NumpyBertEncoder.load(self._path)
             else:
-                from ingest.embed.bert import BertMeanEncoder as encoder
-            self._questions = encoder.load(self._path)
+                from ingest.embed.bert import BertMeanEncoder
+                self._questions = BertMeanEncoder.load(self._path)
         except Exception:  # unreadable weights or tokenizer: sentence-transformers says what
             self._questions = None
         if self._questions is not None:
