@@ -8,11 +8,11 @@ has its own k.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Literal, TypeVar
 
 __all__ = ["Item", "Mode", "SIGNALS", "CHUNK_RRF_K", "TOOL_RRF_K", "DEFAULT_WEIGHTS", "WEIGHTS",
-           "fusion_weights", "fuse"]
+           "LANGUAGE_PRIOR", "fusion_weights", "fuse", "prefer_language"]
 
 Item = TypeVar("Item", bound=Hashable)
 
@@ -52,6 +52,11 @@ WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
+# A chunk written in the question's language gains LANGUAGE_PRIOR first ranks' worth of fused
+# score (weight / (k + 1)); chunks of unknown language, none. 0: no prior.
+LANGUAGE_PRIOR = 0.0
+
+
 def fusion_weights(language: str) -> dict[str, float]:
     """The weights for questions in `language` (English's for a language without its own)."""
     return WEIGHTS.get(language, DEFAULT_WEIGHTS)
@@ -69,3 +74,14 @@ def fuse(rankings: Mapping[str, Sequence[Item]], weights: Mapping[str, float], k
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
             ranks.setdefault(item, {})[signal] = rank
     return scores, ranks
+
+
+def prefer_language(scores: dict[Item, float], language_of: Callable[[Item], str],
+                    language: str, k: int, prior: float | None = None) -> dict[Item, float]:
+    """The fused scores with the document-language prior added: a page in the reader's
+    language answers them better than an equally ranked one they must translate."""
+    bonus = (LANGUAGE_PRIOR if prior is None else prior) / (k + 1)
+    if not bonus:
+        return scores
+    return {item: score + bonus * (language_of(item) == language)
+            for item, score in scores.items()}

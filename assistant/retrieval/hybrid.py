@@ -26,7 +26,14 @@ import numpy as np
 
 from assistant.query.filters import FilterMasks, Filters
 from assistant.retrieval import chunk_cache
-from assistant.retrieval.fusion import CHUNK_RRF_K, SIGNALS, Mode, fuse, fusion_weights
+from assistant.retrieval.fusion import (
+    CHUNK_RRF_K,
+    SIGNALS,
+    Mode,
+    fuse,
+    fusion_weights,
+    prefer_language,
+)
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.lexical_cache import CacheKey, load_or_build
 from assistant.retrieval.long_lived import long_lived
@@ -234,7 +241,7 @@ class Retriever:
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
         weights = fusion_weights(language or "en")
         return Retrieval(
-            hits=_fuse(snapshot.chunks, chunk_rankings, weights),
+            hits=_fuse(snapshot.chunks, chunk_rankings, weights, language),
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
             language=language or "en",
@@ -320,8 +327,11 @@ def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | Non
 
 
 def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]],
-          weights: dict[str, float] | None = None) -> list[Hit]:
-    """The chunks at the positions the signals found, by their fused score."""
+          weights: dict[str, float] | None = None, language: str | None = None) -> list[Hit]:
+    """The chunks at the positions the signals found, by their fused score (with the
+    document-language prior when the question's language is known)."""
     scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K)
+    if language is not None:
+        scores = prefer_language(scores, lambda p: chunks[p].language, language, CHUNK_RRF_K)
     order = sorted(scores, key=lambda p: (-scores[p], p))
     return [Hit(chunk=chunks[p], score=scores[p], ranks=ranks[p]) for p in order]

@@ -18,10 +18,15 @@ from assistant.retrieval.fusion import TOOL_RRF_K, fuse, fusion_weights
 from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
 
-__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "RankedTool", "rank_tools", "tool_stems"]
+__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE", "PASSAGE_DECAY",
+           "RankedTool", "rank_tools", "tool_stems"]
 
 FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
+# How many of the passages naming a tool count as evidence for it, the n-th (from 0) at
+# PASSAGE_DECAY ** n of its reciprocal rank: 1 counts only the best passage.
+PASSAGE_EVIDENCE = 1
+PASSAGE_DECAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,19 +45,21 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
     FACET_WEIGHT per matching facet, in the units of one first rank.
     """
     evidence: dict[str, list[Hit]] = {}
-    passage_rank: dict[str, int] = {}
+    passage_ranks: dict[str, list[int]] = {}
     for rank, hit in enumerate(retrieval.hits, start=1):
         if hit.chunk.kind == "passage":
             for tool_id in hit.chunk.tool_ids:
                 evidence.setdefault(tool_id, []).append(hit)
-                passage_rank.setdefault(tool_id, rank)
+                passage_ranks.setdefault(tool_id, []).append(rank)
     weights = fusion_weights(retrieval.language)
     scores, _ = fuse(retrieval.tool_rankings, weights, TOOL_RRF_K)
     # A passage counts at its rank among all chunks, tool descriptions included: in a small
     # knowledge base every passage is "found", but only a good one outranks the descriptions.
-    for tool_id, rank in passage_rank.items():
-        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (
-            TOOL_RRF_K + rank)
+    passage_weight = weights.get("passages", 1.0)
+    for tool_id, ranks in passage_ranks.items():
+        scores[tool_id] = scores.get(tool_id, 0.0) + passage_weight * sum(
+            PASSAGE_DECAY ** n / (TOOL_RRF_K + rank)
+            for n, rank in enumerate(ranks[:PASSAGE_EVIDENCE]))
     if facets:
         for tool_id in scores:
             if tool_id in tools:
