@@ -83,18 +83,20 @@ class Setting:
     tool_k: int
     passage_evidence: int = 1  # tool_ranking.PASSAGE_EVIDENCE
     language_prior: float = 0.0  # fusion.LANGUAGE_PRIOR
+    fusion: str = "rrf"  # fusion.FUSION, for chunks
 
     def describe(self) -> str:
         en = self.weights["en"]
         return (f"bm25 {en['bm25']:.1f} dense {en['dense']:.1f} multi "
                 f"{en['dense_multilingual']:.1f} chunk k {self.chunk_k} tool k {self.tool_k}"
-                f" passages {self.passage_evidence} prior {self.language_prior:.2f}")
+                f" passages {self.passage_evidence} prior {self.language_prior:.2f}"
+                f" {self.fusion}")
 
 
 def shipped() -> Setting:
     return Setting({"en": fusion.fusion_weights("en"), "de": fusion.fusion_weights("de")},
                    fusion.CHUNK_RRF_K, fusion.TOOL_RRF_K, rank.PASSAGE_EVIDENCE,
-                   fusion.LANGUAGE_PRIOR)
+                   fusion.LANGUAGE_PRIOR, fusion.FUSION)
 
 
 def cache_documents(encoder: Any) -> None:
@@ -135,7 +137,10 @@ def refuse(question: Question, signals: tuple[str, ...], setting: Setting) -> li
     rankings = {s: [h for _, h in sorted((h.ranks[s], i) for i, h in enumerate(hits)
                                           if s in h.ranks)] for s in signals}
     weights = setting.weights.get(question.language, setting.weights["en"])
-    scores, _ = fusion.fuse(rankings, weights, setting.chunk_k)
+    found = {s: {i: h.signal_scores[s] for i, h in enumerate(hits) if s in h.signal_scores}
+             for s in signals}
+    scores, _ = fusion.fuse(rankings, weights, setting.chunk_k, found,
+                            setting.fusion)  # type: ignore[arg-type]
     scores = fusion.prefer_language(scores, lambda i: hits[i].chunk.language,
                                     question.language, setting.chunk_k, setting.language_prior)
     order = sorted(scores, key=lambda i: (-scores[i], i))
@@ -147,9 +152,10 @@ def run_of(data: Collected, signals: tuple[str, ...], setting: Setting, refused:
     """Ranked ids per question with these signals and this setting (refused=False: the hits
     as retrieved, tools ranked with the shipped values)."""
     run: dict[str, list[str]] = {}
-    saved = rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE
+    saved = rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE, rank.CHUNK_RRF_K
     if refused:  # rank.py reads them at call time through its module globals
         rank.TOOL_RRF_K, rank.PASSAGE_EVIDENCE = setting.tool_k, setting.passage_evidence
+        rank.CHUNK_RRF_K = setting.chunk_k
         rank.fusion_weights = lambda language: setting.weights.get(language,
                                                                    setting.weights["en"])
     try:
@@ -167,7 +173,7 @@ def run_of(data: Collected, signals: tuple[str, ...], setting: Setting, refused:
                                 facets=q.facets)
             run[q.query_id] = [r.tool.id for r in ranked]
     finally:
-        rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE = saved
+        rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE, rank.CHUNK_RRF_K = saved
     return run
 
 

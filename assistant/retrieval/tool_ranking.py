@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from assistant.query.filters import Filters
 from assistant.query.hazard_words import hazards_in, phases_in
-from assistant.retrieval.fusion import TOOL_RRF_K, fuse, fusion_weights
+from assistant.retrieval.fusion import CHUNK_RRF_K, TOOL_RRF_K, fuse, fusion_weights
 from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
 
@@ -46,12 +46,15 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
     """
     evidence: dict[str, list[Hit]] = {}
     passage_ranks: dict[str, list[int]] = {}
-    for rank, hit in enumerate(retrieval.hits, start=1):
+    weights = fusion_weights(retrieval.language)
+    for hit in retrieval.hits:
         if hit.chunk.kind == "passage":
             for tool_id in hit.chunk.tool_ids:
                 evidence.setdefault(tool_id, []).append(hit)
+    for rank, hit in enumerate(_by_reciprocal_rank(retrieval.hits, weights), start=1):
+        if hit.chunk.kind == "passage":
+            for tool_id in hit.chunk.tool_ids:
                 passage_ranks.setdefault(tool_id, []).append(rank)
-    weights = fusion_weights(retrieval.language)
     scores, _ = fuse(retrieval.tool_rankings, weights, TOOL_RRF_K)
     # A passage counts at its rank among all chunks, tool descriptions included: in a small
     # knowledge base every passage is "found", but only a good one outranks the descriptions.
@@ -83,6 +86,18 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
         )
         for t in eligible[:top_k]
     ]
+
+
+def _by_reciprocal_rank(hits: list[Hit], weights: Mapping[str, float]) -> list[Hit]:
+    """The hits in reciprocal-rank order, whatever fusion ordered them for citing: the tools'
+    own signals are fused by rank, and a passage's evidence is counted on the same scale.
+    (Passages evidence in convex-fusion order widened the follow-up gap from 0.038 to 0.063;
+    benchmarks/generalise.py.)"""
+    rankings = {s: [h for _, h in sorted((h.ranks[s], i) for i, h in enumerate(hits)
+                                          if s in h.ranks)] for s in weights}
+    scores, _ = fuse(rankings, weights, CHUNK_RRF_K, method="rrf")
+    order = sorted(scores, key=lambda i: (-scores[i], i))
+    return [hits[i] for i in order]
 
 
 def _asks_for_money(filters: Filters, facets: Filters) -> bool:
