@@ -1,16 +1,21 @@
 """Retrieval beyond our own benchmark: every signal and the hybrid on each dataset, side by side.
 
-    python benchmarks/generalise.py [--cv] [--datasets builtin,climate-fever-dev]
+    python benchmarks/generalise.py [--cv] [--datasets builtin,climate-fever-dev,realdocs,followups]
 
 Datasets: the built-in benchmark (tools nDCG@10, English and German apart), CLIMATE-FEVER's dev
 half (/work/shared/benchmarks/climate-fever-dev, its own corpus, indexed as `evaluate` does:
-assistant/evaluation/run.py's disposable index with both encoders), and the real-PDF benchmark when
-benchmarks/realdocs.py offers one (`realdocs_dataset()`; hook below). On CLIMATE-FEVER stock
-bm25s (method lucene, English stopwords and Snowball stems, its own tokenizer) runs beside ours.
+assistant/evaluation/run.py's disposable index with both encoders), the real reports
+(benchmarks/realdocs.py: pages of three PDFs ingested beside the corpus; nDCG@10 and hit@5 as
+that script counts them; index kept under /tmp/toolbox-generalise) and the follow-ups
+(benchmarks/followups.py: each two-turn conversation's standalone query beside the one-turn
+question of the same need; nDCG@10 of the follow-ups, and the gap). On CLIMATE-FEVER stock bm25s
+(method lucene, English stopwords and Snowball stems, its own tokenizer) runs beside ours.
 
 Each question is retrieved once with the app's pipeline (retrieval/search.py); the per-signal
-rankings in its hits are then re-fused offline, so `--cv` can pick fusion weights and k by
-leave-one-dataset-out over a small grid (assistant/retrieval/fusion.py's values are the baseline).
+rankings in its hits are then re-fused offline, so `--cv` can pick fusion weights, k and the
+ranking methods (passages per tool, document-language prior) by leave-one-dataset-out over a
+grid (assistant/retrieval/fusion.py's values are the baseline). A setting whose follow-up gap
+misses its bar (assistant/evaluation/followups.py's BAR) is never chosen.
 Embeddings of a corpus are cached under /tmp/toolbox-generalise (the machine is slow).
 """
 
@@ -19,9 +24,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import pickle
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,8 @@ import numpy as np
 from _common import CORPUS, shipped_settings
 
 from assistant.evaluation.beir import load_dataset, read_corpus
-from assistant.evaluation.evaluate import metrics, scored_run
+from assistant.evaluation.evaluate import metrics, pages_of, scored_run
+from assistant.evaluation.followups import BAR, FILE_NAME, conversation_query, load_followups
 from assistant.query.filters import Filters
 from assistant.retrieval import fusion
 from assistant.retrieval import search as pipeline
@@ -39,7 +46,9 @@ from ingest.core.records import Hit, Retrieval
 
 CLIMATE_FEVER = Path("/work/shared/benchmarks/climate-fever-dev")
 EMBED_CACHE = Path("/tmp/toolbox-generalise")
+REALDOCS_INDEX = EMBED_CACHE / "realdocs-index"
 SIGNALS = ("bm25", "dense", "dense_multilingual")
+ONE, FOLLOW = ":one", ":follow"  # the follow-up dataset's two forms of a case, by id suffix
 
 
 @dataclass
@@ -57,11 +66,37 @@ class Collected:
     """One dataset's questions, each retrieved once, and how its runs are scored."""
 
     name: str
-    target: str  # tools | corpus
+    target: str  # tools | corpus | passages
     qrels: dict[str, dict[str, int]]
     questions: list[Question]
     live: dict[str, list[str]]  # the app's own ranking of each question, as retrieved
-    extra: dict[str, dict[str, list[str]]]  # further runs (e.g. stock bm25s): name -> runs
+    extra: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # e.g. stock bm25s
+    scored: str = ""  # only questions whose id ends so make the headline (follow-ups)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Fusion weights (per question language), the two k and the ranking methods."""
+
+    weights: dict[str, dict[str, float]]
+    chunk_k: int
+    tool_k: int
+    passage_evidence: int = 1  # tool_ranking.PASSAGE_EVIDENCE
+    language_prior: float = 0.0  # fusion.LANGUAGE_PRIOR
+    fusion: str = "rrf"  # fusion.FUSION, for chunks
+
+    def describe(self) -> str:
+        en = self.weights["en"]
+        return (f"bm25 {en['bm25']:.1f} dense {en['dense']:.1f} multi "
+                f"{en['dense_multilingual']:.1f} chunk k {self.chunk_k} tool k {self.tool_k}"
+                f" passages {self.passage_evidence} prior {self.language_prior:.2f}"
+                f" {self.fusion}")
+
+
+def shipped() -> Setting:
+    return Setting({"en": fusion.fusion_weights("en"), "de": fusion.fusion_weights("de")},
+                   fusion.CHUNK_RRF_K, fusion.TOOL_RRF_K, rank.PASSAGE_EVIDENCE,
+                   fusion.LANGUAGE_PRIOR, fusion.FUSION)
 
 
 def cache_documents(encoder: Any) -> None:
@@ -85,43 +120,52 @@ def cache_documents(encoder: Any) -> None:
 def collect(name: str, target: str, retriever: Any, queries: dict[str, dict[str, Any]],
             qrels: dict[str, dict[str, int]]) -> Collected:
     questions = []
-    live: dict[str, list[str]] = {}
     for query_id, record in queries.items():
         text = str(record["text"])
         analysis = pipeline.analyse(text)
-        retrieval, tools, intent = pipeline.search(retriever, text, analysis=analysis,
-                                                   top_k=100)
+        retrieval, _, intent = pipeline.search(retriever, text, analysis=analysis, top_k=1)
         questions.append(Question(query_id, text, analysis.language, retrieval,
                                   Filters().merged(intent.filters), intent.facets))
-        live[query_id] = [t.tool.id for t in tools] if target == "tools" else list(
-            dict.fromkeys(h.chunk.doc_id for h in retrieval.hits))[:100]
-    return Collected(name, target, qrels, questions, live, {})
+    data = Collected(name, target, qrels, questions, {})
+    data.live = run_of(data, SIGNALS, shipped(), refused=False)
+    return data
 
 
-def refuse(question: Question, signals: tuple[str, ...], weights: dict[str, float],
-           chunk_k: int) -> list[Hit]:
+def refuse(question: Question, signals: tuple[str, ...], setting: Setting) -> list[Hit]:
     """The question's hits fused anew from their per-signal ranks."""
     hits = question.retrieval.hits
     rankings = {s: [h for _, h in sorted((h.ranks[s], i) for i, h in enumerate(hits)
                                           if s in h.ranks)] for s in signals}
-    scores, _ = fusion.fuse(rankings, weights, chunk_k)
+    weights = setting.weights.get(question.language, setting.weights["en"])
+    found = {s: {i: h.signal_scores[s] for i, h in enumerate(hits) if s in h.signal_scores}
+             for s in signals}
+    scores, _ = fusion.fuse(rankings, weights, setting.chunk_k, found,
+                            setting.fusion)  # type: ignore[arg-type]
+    scores = fusion.prefer_language(scores, lambda i: hits[i].chunk.language,
+                                    question.language, setting.chunk_k, setting.language_prior)
     order = sorted(scores, key=lambda i: (-scores[i], i))
     return [replace(hits[i], score=scores[i]) for i in order]
 
 
-def run_of(data: Collected, signals: tuple[str, ...], weights: dict[str, dict[str, float]],
-           chunk_k: int, tool_k: int) -> dict[str, list[str]]:
-    """Ranked ids per question with these signals, weights (per language) and k."""
+def run_of(data: Collected, signals: tuple[str, ...], setting: Setting, refused: bool = True
+           ) -> dict[str, list[str]]:
+    """Ranked ids per question with these signals and this setting (refused=False: the hits
+    as retrieved, tools ranked with the shipped values)."""
     run: dict[str, list[str]] = {}
-    saved = rank.TOOL_RRF_K, rank.fusion_weights
-    rank.TOOL_RRF_K = tool_k  # rank.py reads both at call time through its module globals
-    rank.fusion_weights = lambda language: weights.get(language, weights["en"])
+    saved = rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE, rank.CHUNK_RRF_K
+    if refused:  # rank.py reads them at call time through its module globals
+        rank.TOOL_RRF_K, rank.PASSAGE_EVIDENCE = setting.tool_k, setting.passage_evidence
+        rank.CHUNK_RRF_K = setting.chunk_k
+        rank.fusion_weights = lambda language: setting.weights.get(language,
+                                                                   setting.weights["en"])
     try:
         for q in data.questions:
-            w = weights.get(q.language, weights["en"])
-            hits = refuse(q, signals, w, chunk_k)
+            hits = refuse(q, signals, setting) if refused else q.retrieval.hits
             if data.target == "corpus":
                 run[q.query_id] = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:100]
+                continue
+            if data.target == "passages":
+                run[q.query_id] = pages_of(hits)
                 continue
             retrieval = Retrieval(hits, {s: r for s, r in q.retrieval.tool_rankings.items()
                                          if s in signals}, q.language, q.retrieval.tools)
@@ -129,21 +173,60 @@ def run_of(data: Collected, signals: tuple[str, ...], weights: dict[str, dict[st
                                 facets=q.facets)
             run[q.query_id] = [r.tool.id for r in ranked]
     finally:
-        rank.TOOL_RRF_K, rank.fusion_weights = saved
+        rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE, rank.CHUNK_RRF_K = saved
     return run
 
 
-def ndcg(data: Collected, run: dict[str, list[str]], language: str | None = None) -> float:
-    ids = [q.query_id for q in data.questions if language in (None, q.language)]
+def ndcg(data: Collected, run: dict[str, list[str]], language: str | None = None,
+         suffix: str | None = None) -> float:
+    """nDCG@10 of the dataset's scored questions (or those whose id ends in `suffix`); on the
+    real reports as benchmarks/realdocs.py counts it (gain 2^grade - 1)."""
+    end = data.scored if suffix is None else suffix
+    ids = [q.query_id for q in data.questions
+           if language in (None, q.language) and q.query_id.endswith(end)]
     if not ids:
         return float("nan")
+    if data.name == "realdocs":
+        return statistics.mean(page_measures(run[q], data.qrels[q])["ndcg@10"] for q in ids)
     qrels = {q: data.qrels[q] for q in ids}
     return metrics(qrels, scored_run({q: run[q] for q in ids}))["ndcg@10"]
+
+
+def page_measures(ranked: list[str], judged: dict[str, int]) -> dict[str, float]:
+    import realdocs
+
+    return realdocs.measures(ranked, judged)
+
+
+def hit_at_5(data: Collected, run: dict[str, list[str]]) -> float:
+    return statistics.mean(page_measures(run[q.query_id], data.qrels[q.query_id])["hit@5"]
+                           for q in data.questions)
+
+
+def gap(data: Collected, run: dict[str, list[str]], language: str | None = None) -> float:
+    """One-turn minus follow-up nDCG@10 (the follow-up bar's measure)."""
+    return ndcg(data, run, language, ONE) - ndcg(data, run, language, FOLLOW)
 
 
 def builtin(retriever: Any) -> Collected:
     dataset = load_dataset(CORPUS / "benchmark", CORPUS / "benchmark" / "qrels" / "tools.tsv")
     return collect("builtin", "tools", retriever, dataset.queries, dataset.qrels)
+
+
+def followups(retriever: Any) -> Collected:
+    """Each judged case twice: the need's one-turn question and the conversation's query."""
+    folder = CORPUS / "benchmark"
+    dataset = load_dataset(folder, folder / "qrels" / "tools.tsv")
+    queries: dict[str, dict[str, Any]] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for case in load_followups(folder / FILE_NAME, dataset.queries):
+        if case.need in dataset.qrels:
+            queries[case.id + ONE] = {"text": dataset.queries[case.need]["text"]}
+            queries[case.id + FOLLOW] = {"text": conversation_query(case.turns)}
+            qrels[case.id + ONE] = qrels[case.id + FOLLOW] = dataset.qrels[case.need]
+    data = collect("followups", "tools", retriever, queries, qrels)
+    data.scored = FOLLOW
+    return data
 
 
 def stock_bm25s(texts: list[str], ids: list[str], queries: dict[str, str]
@@ -182,83 +265,112 @@ def own_corpus(folder: Path, embedder: Any, multilingual: Any,
 
 
 def realdocs_dataset() -> Collected | None:
-    """The real-PDF benchmark of benchmarks/realdocs*.py (branch `realpdf`), when it is here."""
-    try:
-        import realdocs  # type: ignore[import-not-found]
-    except ImportError:
+    """The real-report benchmark (benchmarks/realdocs.py) over the corpus and the three
+    reports, indexed once under REALDOCS_INDEX; None when the reports are not here."""
+    import realdocs
+
+    from assistant.service import Assistant
+    from ingest.core.settings import Settings
+
+    if not all((realdocs.REALDOCS / name).is_file() for name in realdocs.REPORTS):
         return None
-    make = getattr(realdocs, "generalise_dataset", None)
-    return make(collect) if make else None
+    assistant = Assistant(Settings.from_env(environ={}, data_dir=REALDOCS_INDEX,
+                                            corpus_dir=CORPUS, collection="bench"))
+    cache_documents(assistant.embedder)
+    if assistant.multilingual is not None:
+        cache_documents(assistant.multilingual)
+    if assistant.store.count() == 0:
+        assistant.ingest([CORPUS, *realdocs.find_reports(realdocs.REALDOCS)])
+    queries, qrels = realdocs.load_judgments()
+    return collect("realdocs", "passages", assistant.retriever, queries, qrels)
 
 
-def table(datasets: list[Collected], weights: dict[str, dict[str, float]], chunk_k: int,
-          tool_k: int) -> None:
-    print(f"\n{'dataset':22} {'run':22} {'nDCG@10':>8} {'en':>7} {'de':>7}")
+def table(datasets: list[Collected], setting: Setting) -> None:
+    print(f"\n{'dataset':18} {'run':22} {'nDCG@10':>8} {'en':>7} {'de':>7} {'extra':>18}")
     for data in datasets:
-        runs = {"bm25": run_of(data, ("bm25",), weights, chunk_k, tool_k),
-                "dense (MiniLM)": run_of(data, ("dense",), weights, chunk_k, tool_k),
-                "dense (USE-m v3)": run_of(data, ("dense_multilingual",), weights, chunk_k,
-                                           tool_k),
-                "hybrid": run_of(data, SIGNALS, weights, chunk_k, tool_k),
+        runs = {"bm25": run_of(data, ("bm25",), setting),
+                "dense (MiniLM)": run_of(data, ("dense",), setting),
+                "dense (USE-m v3)": run_of(data, ("dense_multilingual",), setting),
+                "hybrid": run_of(data, SIGNALS, setting),
                 "hybrid (as retrieved)": data.live, **data.extra}
         for name, run in runs.items():
-            print(f"{data.name:22} {name:22} {ndcg(data, run):8.3f} {ndcg(data, run, 'en'):7.3f}"
-                  f" {ndcg(data, run, 'de'):7.3f}")
+            print(f"{data.name:18} {name:22} {ndcg(data, run):8.3f} {ndcg(data, run, 'en'):7.3f}"
+                  f" {ndcg(data, run, 'de'):7.3f} {_extra(data, run):>18}")
+
+
+def _extra(data: Collected, run: dict[str, list[str]]) -> str:
+    if data.name == "realdocs":
+        return f"hit@5 {hit_at_5(data, run):.3f}"
+    if data.scored == FOLLOW:
+        return f"gap {gap(data, run):+.3f}"
+    return ""
 
 
 GRID_WEIGHTS = (0.5, 1.0, 1.5)
 GRID_CHUNK_K = (10, 30, 60)
 GRID_TOOL_K = (10, 20)
+GRID_PASSAGES = (1, 3)
+GRID_PRIOR = (0.0, 0.5)
 
 
-def candidates() -> list[tuple[dict[str, dict[str, float]], int, int]]:
+def candidates() -> list[Setting]:
     out = []
-    for b, d, m, ck, tk in itertools.product(GRID_WEIGHTS, GRID_WEIGHTS, GRID_WEIGHTS,
-                                             GRID_CHUNK_K, GRID_TOOL_K):
+    for b, d, m, ck, tk, pe, lp in itertools.product(
+            GRID_WEIGHTS, GRID_WEIGHTS, GRID_WEIGHTS, GRID_CHUNK_K, GRID_TOOL_K, GRID_PASSAGES,
+            GRID_PRIOR):
         base = {"bm25": b, "dense": d, "dense_multilingual": m, "passages": 1.0}
-        out.append(({"en": base, "de": {**base, "passages": 0.5}}, ck, tk))
+        out.append(Setting({"en": base, "de": {**base, "passages": 0.5}}, ck, tk, pe, lp))
     return out
 
 
-def cross_validate(datasets: list[Collected]) -> None:
-    """Leave one dataset out: pick on the others (mean nDCG@10), report on the one left out."""
-    grid = candidates()
-    scores = [[ndcg(d, run_of(d, SIGNALS, w, ck, tk)) for d in datasets] for w, ck, tk in grid]
-    print(f"\nleave-one-dataset-out over {len(grid)} settings (bm25, dense, multilingual "
-          f"weights x chunk k x tool k)")
+def cross_validate(datasets: list[Collected], grid: list[Setting]) -> None:
+    """Leave one dataset out: pick on the others (mean nDCG@10), report on the one left out.
+    The follow-up gap is a constraint, not a score: a setting past its bar is never chosen."""
+    scored = [d for d in datasets if d.name != "followups"]
+    bars = [d for d in datasets if d.name == "followups"]
+    runs = [[run_of(d, SIGNALS, s) for d in datasets] for s in grid]
+    scores = [[ndcg(d, r) for d, r in zip(datasets, row, strict=True)] for row in runs]
+    gaps = [max((gap(d, row[datasets.index(d)]) for d in bars), default=0.0) for row in runs]
+    allowed = [i for i in range(len(grid)) if gaps[i] <= BAR]
+    today = grid.index(shipped()) if shipped() in grid else None
+    print(f"\nleave-one-dataset-out over {len(grid)} settings, {len(allowed)} within the "
+          f"follow-up bar (gap <= {BAR})")
     for held, data in enumerate(datasets):
-        best = max(range(len(grid)), key=lambda i: statistics.mean(
-            s for j, s in enumerate(scores[i]) if j != held))
-        w, ck, tk = grid[best]
-        print(f"  held out {data.name:20} chosen {_describe(w, ck, tk)}: {scores[best][held]:.3f}"
-              f" (assistant/retrieval/fusion.py's values {scores[_today(grid)][held]:.3f})")
-    overall = max(range(len(grid)), key=lambda i: statistics.mean(scores[i]))
-    w, ck, tk = grid[overall]
-    print(f"  best on all together: {_describe(w, ck, tk)}: "
+        if data not in scored:
+            continue
+        best = max(allowed, key=lambda i: statistics.mean(
+            s for j, s in enumerate(scores[i]) if j != held and datasets[j] in scored))
+        base = "" if today is None else f" (shipped {scores[today][held]:.3f})"
+        print(f"  held out {data.name:18} chosen {grid[best].describe()}: "
+              f"{scores[best][held]:.3f}{base}, gap {gaps[best]:+.3f}")
+    overall = max(allowed, key=lambda i: statistics.mean(
+        s for j, s in enumerate(scores[i]) if datasets[j] in scored))
+    print(f"  best on all together: {grid[overall].describe()}: "
           + ", ".join(f"{d.name} {s:.3f}" for d, s in zip(datasets, scores[overall],
-                                                          strict=True)))
-
-
-def _today(grid: list[tuple[dict[str, dict[str, float]], int, int]]) -> int:
-    for i, (w, ck, tk) in enumerate(grid):
-        if all(w["en"][s] == fusion.DEFAULT_WEIGHTS[s] for s in SIGNALS) \
-                and ck == fusion.CHUNK_RRF_K and tk == fusion.TOOL_RRF_K:
-            return i
-    raise LookupError("today's fusion values are not in the grid")
-
-
-def _describe(w: dict[str, dict[str, float]], ck: int, tk: int) -> str:
-    en = w["en"]
-    return (f"bm25 {en['bm25']:.1f} dense {en['dense']:.1f} multi "
-            f"{en['dense_multilingual']:.1f} chunk k {ck} tool k {tk}")
+                                                          strict=True))
+          + f", gap {gaps[overall]:+.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="cross-validate fusion weights and k")
-    parser.add_argument("--datasets", default="builtin,climate-fever-dev")
+    parser.add_argument("--datasets", default="builtin,climate-fever-dev,realdocs,followups")
+    parser.add_argument("--collected", type=Path,
+                        help="pickle of the retrieved datasets: read when it exists, else "
+                             "written (to re-fuse without retrieving again)")
     args = parser.parse_args()
-    wanted = args.datasets.split(",")
+    if args.collected and args.collected.is_file():
+        datasets = pickle.loads(args.collected.read_bytes())
+    else:
+        datasets = retrieve_all(args.datasets.split(","))
+        if args.collected:
+            args.collected.write_bytes(pickle.dumps(datasets))
+    table(datasets, shipped())
+    if args.cv and len(datasets) > 1:
+        cross_validate(datasets, candidates())
+
+
+def retrieve_all(wanted: list[str]) -> list[Collected]:
     from assistant.service import Assistant
 
     assistant = Assistant(shipped_settings())
@@ -271,13 +383,13 @@ def main() -> None:
         datasets.append(builtin(assistant.retriever))
     if "climate-fever-dev" in wanted and CLIMATE_FEVER.is_dir():
         own_corpus(CLIMATE_FEVER, assistant.embedder, assistant.multilingual, datasets.append)
-    real = realdocs_dataset()
-    if real is not None:
-        datasets.append(real)
-    today = {"en": fusion.fusion_weights("en"), "de": fusion.fusion_weights("de")}
-    table(datasets, today, fusion.CHUNK_RRF_K, fusion.TOOL_RRF_K)
-    if args.cv and len(datasets) > 1:
-        cross_validate(datasets)
+    if "realdocs" in wanted:
+        real = realdocs_dataset()
+        if real is not None:
+            datasets.append(real)
+    if "followups" in wanted:
+        datasets.append(followups(assistant.retriever))
+    return datasets
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ def test_a_filter_applied_after_the_search_finds_what_chroma_would(
             for mode, (few, most) in modes.items():
                 monkeypatch.setattr(retrieve, "_POST_FILTER_MAX", few)
                 monkeypatch.setattr(retrieve, "_UNFILTERED_MAX", most)
-                found[mode] = retriever._nearest(snapshot, vector, k, where, mask, field)
+                found[mode] = [position for position, _ in retriever._nearest(
+                    snapshot, vector, k, where, mask, field)]
             assert all(f == found["chroma"] for f in found.values()), (question, field, found)
             assert all(mask[p] for p in found["chroma"])
             assert len(found["chroma"]) == min(k, allowed)

@@ -8,15 +8,16 @@ has its own k.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Literal, TypeVar
 
 __all__ = ["Item", "Mode", "SIGNALS", "CHUNK_RRF_K", "TOOL_RRF_K", "DEFAULT_WEIGHTS", "WEIGHTS",
-           "fusion_weights", "fuse"]
+           "LANGUAGE_PRIOR", "Fusion", "FUSION", "fusion_weights", "fuse", "prefer_language"]
 
 Item = TypeVar("Item", bound=Hashable)
 
 Mode = Literal["hybrid", "bm25", "dense"]
+Fusion = Literal["rrf", "convex"]
 # The signals each mode fuses: lexical, the English model, the multilingual encoder.
 SIGNALS: dict[str, frozenset[str]] = {
     "hybrid": frozenset({"bm25", "dense", "dense_multilingual"}),
@@ -52,20 +53,57 @@ WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
+# How signals are combined (fuse): by reciprocal rank or by a convex combination of scores.
+FUSION: Fusion = "rrf"
+
+# A chunk written in the question's language gains LANGUAGE_PRIOR first ranks' worth of fused
+# score (weight / (k + 1)); chunks of unknown language, none. 0: no prior.
+LANGUAGE_PRIOR = 0.0
+
+
 def fusion_weights(language: str) -> dict[str, float]:
     """The weights for questions in `language` (English's for a language without its own)."""
     return WEIGHTS.get(language, DEFAULT_WEIGHTS)
 
 
-def fuse(rankings: Mapping[str, Sequence[Item]], weights: Mapping[str, float], k: int
+def fuse(rankings: Mapping[str, Sequence[Item]], weights: Mapping[str, float], k: int,
+         signal_scores: Mapping[str, Mapping[Item, float]] | None = None,
+         method: Fusion | None = None
          ) -> tuple[dict[Item, float], dict[Item, dict[str, int]]]:
-    """Each item's fused score (the sum over signals of weight / (k + rank)) and its rank in
-    each signal that found it (ranks from 1); robust to the signals' incomparable scales."""
+    """Each item's fused score and its rank in each signal that found it (ranks from 1).
+
+    rrf: the sum over signals of weight / (k + rank), robust to the signals' incomparable
+    scales. convex: the weighted sum of each signal's scores scaled to 0-1 by the signal's own
+    range over what it found (a signal that did not find an item gives it 0), divided by
+    (k + 1) so that one signal's best counts as its first rank does in rrf. Signals without
+    scores are fused by rank whatever the method.
+    """
+    chosen = FUSION if method is None else method
     scores: dict[Item, float] = {}
     ranks: dict[Item, dict[str, int]] = {}
     for signal, ranking in rankings.items():
         weight = weights.get(signal, 1.0)
+        found = (signal_scores or {}).get(signal)
+        if chosen == "convex" and found:
+            low, high = min(found.values()), max(found.values())
+            span = high - low or 1.0
+            for item in ranking:
+                scores[item] = scores.get(item, 0.0) + weight * (
+                    found.get(item, low) - low) / span / (k + 1)
+        else:
+            for rank, item in enumerate(ranking, start=1):
+                scores[item] = scores.get(item, 0.0) + weight / (k + rank)
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
             ranks.setdefault(item, {})[signal] = rank
     return scores, ranks
+
+
+def prefer_language(scores: dict[Item, float], language_of: Callable[[Item], str],
+                    language: str, k: int, prior: float | None = None) -> dict[Item, float]:
+    """The fused scores with the document-language prior added: a page in the reader's
+    language answers them better than an equally ranked one they must translate."""
+    bonus = (LANGUAGE_PRIOR if prior is None else prior) / (k + 1)
+    if not bonus:
+        return scores
+    return {item: score + bonus * (language_of(item) == language)
+            for item, score in scores.items()}

@@ -26,7 +26,14 @@ import numpy as np
 
 from assistant.query.filters import FilterMasks, Filters
 from assistant.retrieval import chunk_cache, vector_cache
-from assistant.retrieval.fusion import CHUNK_RRF_K, SIGNALS, Mode, fuse, fusion_weights
+from assistant.retrieval.fusion import (
+    CHUNK_RRF_K,
+    SIGNALS,
+    Mode,
+    fuse,
+    fusion_weights,
+    prefer_language,
+)
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.lexical_cache import CacheKey, load_or_build
 from assistant.retrieval.long_lived import long_lived
@@ -50,6 +57,8 @@ _RELOAD_WAIT_SECONDS = 3.0
 # Filters that shut out at most this many chunks are applied to an unfiltered k-NN (_nearest),
 # which asks for at most _UNFILTERED_MAX chunks before Chroma is asked to filter.
 _POST_FILTER_MAX = 1000
+# the multilingual side of a question: chunk positions with similarities, tool scores
+_Side = tuple[list[tuple[int, float]] | None, np.ndarray | None]
 _UNFILTERED_MAX = 4000
 
 
@@ -201,6 +210,7 @@ class Retriever:
         mask = snapshot.masks.mask(filters)
         wanted = SIGNALS[mode] if signals is None else signals
         chunk_rankings: dict[str, list[int]] = {}
+        chunk_scores: dict[str, dict[int, float]] = {}
         tool_scores: dict[str, np.ndarray] = {}
         where = filters.where(snapshot.masks.any_superseded)
         english: Future[np.ndarray] | None = None
@@ -219,8 +229,8 @@ class Retriever:
             # were (German 0.767 -> 0.766).
             english = self.embedder.embed_query_soon(
                 f"{content_words(query)} {translated_text}" if foreign else query)
-        across: Future[tuple[list[int] | None, np.ndarray | None]] | None = None
-        side: tuple[list[int] | None, np.ndarray | None] | None = None  # its ranking, scores
+        across: Future[_Side] | None = None
+        side: _Side | None = None  # its ranking (with similarities) and tool scores
         if "dense_multilingual" in wanted and self.multilingual is not None:
             if self._side_free.acquire(blocking=False):
                 across = self._side.submit(self._multilingual, snapshot, query, k, where, mask)
@@ -229,11 +239,15 @@ class Retriever:
                 side = self._multilingual(snapshot, query, k, where, mask)
         if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query, language, translations)
-            chunk_rankings["bm25"] = [i for i, _ in LexicalIndex.top(scores, k, mask)]
+            found = LexicalIndex.top(scores, k, mask)
+            chunk_rankings["bm25"] = [i for i, _ in found]
+            chunk_scores["bm25"] = dict(found)
             tool_scores["bm25"] = scores[snapshot.tool_positions]
         if english is not None:
             vector = english.result()
-            chunk_rankings["dense"] = self._nearest(snapshot, vector, k, where, mask, "dense")
+            nearest = self._nearest(snapshot, vector, k, where, mask, "dense")
+            chunk_rankings["dense"] = [p for p, _ in nearest]
+            chunk_scores["dense"] = dict(nearest)
             if len(snapshot.tool_positions):
                 tool_scores["dense"] = snapshot.tool_vectors @ vector
         if across is not None:
@@ -241,13 +255,14 @@ class Retriever:
         if side is not None:
             side_ranking, side_scores = side
             if side_ranking is not None:
-                chunk_rankings["dense_multilingual"] = side_ranking
+                chunk_rankings["dense_multilingual"] = [p for p, _ in side_ranking]
+                chunk_scores["dense_multilingual"] = dict(side_ranking)
             if side_scores is not None:
                 tool_scores["dense_multilingual"] = side_scores
         tool_mask = None if mask is None else mask[snapshot.tool_positions]
         weights = fusion_weights(language or "en")
         return Retrieval(
-            hits=_fuse(snapshot.chunks, chunk_rankings, weights),
+            hits=_fuse(snapshot.chunks, chunk_rankings, chunk_scores, weights, language),
             tool_rankings={signal: _ranked_tools(snapshot, scores, tool_mask, signal == "bm25")
                            for signal, scores in tool_scores.items()},
             language=language or "en",
@@ -256,8 +271,9 @@ class Retriever:
 
     def _multilingual(self, snapshot: Snapshot, query: str, k: int,
                       where: dict[str, Any] | None, mask: np.ndarray | None
-                      ) -> tuple[list[int] | None, np.ndarray | None]:
-        """The multilingual encoder's chunk ranking and tool scores (None: not available)."""
+                      ) -> _Side:
+        """The multilingual encoder's chunk ranking (with similarities) and tool scores (None:
+        not available)."""
         if self.multilingual is None:
             return None, None
         vector = self.multilingual.embed_query(query)
@@ -270,9 +286,10 @@ class Retriever:
 
     def _nearest(self, snapshot: Snapshot, vector: np.ndarray, k: int,
                  where: dict[str, Any] | None, mask: np.ndarray | None, field: Field
-                 ) -> list[int]:
-        """Positions in the snapshot of the k nearest chunks by one encoder's vectors, among
-        those the filters (`where` for Chroma, `mask` for the snapshot: the same set) allow.
+                 ) -> list[tuple[int, float]]:
+        """Positions in the snapshot (with cosine similarities) of the k nearest chunks by one
+        encoder's vectors, among those the filters (`where` for Chroma, `mask` for the
+        snapshot: the same set) allow.
 
         Chroma applies a filter by first listing every chunk it allows: at 100k chunks a
         language filter or a cost filter (which leaves every passage in) costs 50-80 MB and
@@ -293,13 +310,14 @@ class Retriever:
                 if n > _UNFILTERED_MAX:
                     break
                 nearest = self.store.nearest(vector, n, None, field)
-                found = (snapshot.position.get(cid) for cid, _ in nearest)
-                kept = [p for p in found if p is not None and mask[p]]
+                found = ((snapshot.position.get(cid), similarity) for cid, similarity in nearest)
+                kept = [(p, sim) for p, sim in found if p is not None and mask[p]]
                 if len(kept) >= k or len(nearest) < n:  # enough, or every chunk was seen
                     return kept[:k]
                 n = -(-3 * k * n // (2 * max(len(kept), 1)))  # 1.5k over the share found
         nearest = self.store.nearest(vector, k, where, field)
-        return [snapshot.position[cid] for cid, _ in nearest if cid in snapshot.position]
+        return [(snapshot.position[cid], similarity) for cid, similarity in nearest
+                if cid in snapshot.position]
 
 
 def _log_failure(reloading: Future[None]) -> None:
@@ -333,8 +351,15 @@ def _ranked_tools(snapshot: Snapshot, scores: np.ndarray, mask: np.ndarray | Non
 
 
 def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]],
-          weights: dict[str, float] | None = None) -> list[Hit]:
-    """The chunks at the positions the signals found, by their fused score."""
-    scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K)
+          signal_scores: dict[str, dict[int, float]] | None = None,
+          weights: dict[str, float] | None = None, language: str | None = None) -> list[Hit]:
+    """The chunks at the positions the signals found, by their fused score (with the
+    document-language prior when the question's language is known)."""
+    signal_scores = signal_scores or {}
+    scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K, signal_scores)
+    if language is not None:
+        scores = prefer_language(scores, lambda p: chunks[p].language, language, CHUNK_RRF_K)
     order = sorted(scores, key=lambda p: (-scores[p], p))
-    return [Hit(chunk=chunks[p], score=scores[p], ranks=ranks[p]) for p in order]
+    return [Hit(chunk=chunks[p], score=scores[p], ranks=ranks[p],
+                signal_scores={s: found[p] for s, found in signal_scores.items() if p in found})
+            for p in order]

@@ -14,14 +14,19 @@ from functools import lru_cache
 
 from assistant.query.filters import Filters
 from assistant.query.hazard_words import hazards_in, phases_in
-from assistant.retrieval.fusion import TOOL_RRF_K, fuse, fusion_weights
+from assistant.retrieval.fusion import CHUNK_RRF_K, TOOL_RRF_K, fuse, fusion_weights
 from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
 
-__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "RankedTool", "rank_tools", "tool_stems"]
+__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE", "PASSAGE_DECAY",
+           "RankedTool", "rank_tools", "tool_stems"]
 
 FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
+# How many of the passages naming a tool count as evidence for it, the n-th (from 0) at
+# PASSAGE_DECAY ** n of its reciprocal rank: 1 counts only the best passage.
+PASSAGE_EVIDENCE = 1
+PASSAGE_DECAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,19 +45,24 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
     FACET_WEIGHT per matching facet, in the units of one first rank.
     """
     evidence: dict[str, list[Hit]] = {}
-    passage_rank: dict[str, int] = {}
-    for rank, hit in enumerate(retrieval.hits, start=1):
+    passage_ranks: dict[str, list[int]] = {}
+    weights = fusion_weights(retrieval.language)
+    for hit in retrieval.hits:
         if hit.chunk.kind == "passage":
             for tool_id in hit.chunk.tool_ids:
                 evidence.setdefault(tool_id, []).append(hit)
-                passage_rank.setdefault(tool_id, rank)
-    weights = fusion_weights(retrieval.language)
+    for rank, hit in enumerate(_by_reciprocal_rank(retrieval.hits, weights), start=1):
+        if hit.chunk.kind == "passage":
+            for tool_id in hit.chunk.tool_ids:
+                passage_ranks.setdefault(tool_id, []).append(rank)
     scores, _ = fuse(retrieval.tool_rankings, weights, TOOL_RRF_K)
     # A passage counts at its rank among all chunks, tool descriptions included: in a small
     # knowledge base every passage is "found", but only a good one outranks the descriptions.
-    for tool_id, rank in passage_rank.items():
-        scores[tool_id] = scores.get(tool_id, 0.0) + weights.get("passages", 1.0) / (
-            TOOL_RRF_K + rank)
+    passage_weight = weights.get("passages", 1.0)
+    for tool_id, ranks in passage_ranks.items():
+        scores[tool_id] = scores.get(tool_id, 0.0) + passage_weight * sum(
+            PASSAGE_DECAY ** n / (TOOL_RRF_K + rank)
+            for n, rank in enumerate(ranks[:PASSAGE_EVIDENCE]))
     if facets:
         for tool_id in scores:
             if tool_id in tools:
@@ -76,6 +86,18 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
         )
         for t in eligible[:top_k]
     ]
+
+
+def _by_reciprocal_rank(hits: list[Hit], weights: Mapping[str, float]) -> list[Hit]:
+    """The hits in reciprocal-rank order, whatever fusion ordered them for citing: the tools'
+    own signals are fused by rank, and a passage's evidence is counted on the same scale.
+    (Passages evidence in convex-fusion order widened the follow-up gap from 0.038 to 0.063;
+    benchmarks/generalise.py.)"""
+    rankings = {s: [h for _, h in sorted((h.ranks[s], i) for i, h in enumerate(hits)
+                                          if s in h.ranks)] for s in weights}
+    scores, _ = fuse(rankings, weights, CHUNK_RRF_K, method="rrf")
+    order = sorted(scores, key=lambda i: (-scores[i], i))
+    return [hits[i] for i in order]
 
 
 def _asks_for_money(filters: Filters, facets: Filters) -> bool:

@@ -216,6 +216,7 @@ class Hit:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
+    signal_scores: dict[str, float] = field(default_factory=dict)  # each signal's own score
 
 
 @dataclass(frozen=True)
