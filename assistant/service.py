@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.compose import TEXTS, Answer, compose
 from assistant.query.analysis import Analysis, analyse
-from assistant.query.conversation import Turn, standalone_query
+from assistant.query.conversation import Turn, search_text, standalone_query
 from assistant.query.expand import question_language
 from assistant.query.filters import Filters
 from assistant.retrieval.abstain import evidence
@@ -133,7 +133,8 @@ class Assistant:
         language = question_language(question) if question else "en"
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion(TEXTS[language]["empty"])
-        query = standalone_query(question, list(history))
+        shown, query = standalone_query(question, list(history)), search_text(question,
+                                                                              list(history))
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
         intent = analysis.intent
@@ -141,7 +142,7 @@ class Assistant:
         answer = compose(query, tools, retrieval.hits, language, fits=fits)
         if self.writer is not None and answer.fits:  # prose over unrelated passages misleads
             answer = self.writer.rewrite(answer)
-        return replace(answer, query=question, search_query=query if query != question else "",
+        return replace(answer, query=question, search_query=shown if shown != question else "",
                        chips=tuple(intent.chips()))
 
     def rank(self, query: str, filters: Filters = Filters(), options: Options = Options(),

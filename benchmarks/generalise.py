@@ -355,6 +355,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="cross-validate fusion weights and k")
     parser.add_argument("--datasets", default="builtin,climate-fever-dev,realdocs,followups")
+    parser.add_argument("--fusions", default="",
+                        help="also print the tables with chunk fusion set to these methods "
+                             "(comma-separated: rrf,convex), side by side with the shipped")
     parser.add_argument("--collected", type=Path,
                         help="pickle of the retrieved datasets: read when it exists, else "
                              "written (to re-fuse without retrieving again)")
@@ -366,6 +369,9 @@ def main() -> None:
         if args.collected:
             args.collected.write_bytes(pickle.dumps(datasets))
     table(datasets, shipped())
+    for method in filter(None, args.fusions.split(",")):
+        print(f"\n# chunk fusion: {method}")
+        table(datasets, replace(shipped(), fusion=method))
     if args.cv and len(datasets) > 1:
         cross_validate(datasets, candidates())
 

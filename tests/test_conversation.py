@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query.conversation import Turn, is_follow_up, standalone_query
+from assistant.query.conversation import Turn, is_follow_up, search_text, standalone_query
 
 FIRST = Turn("How do we start a heat action plan?", "How do we start a heat action plan?")
 
@@ -66,3 +66,15 @@ def test_topic_shift_benchmark_is_searched_alone_in_nine_of_ten() -> None:
     assert len(cases) >= 20 and {lang for _, lang, _ in cases} == {"de", "en"}
     share = sum(searched_alone(turns) for _, _, turns in cases) / len(cases)
     assert share >= SHIFT_BAR
+
+
+def test_the_follow_ups_own_words_count_twice_in_the_search_not_in_what_is_shown() -> None:
+    history = [Turn("Wir suchen Werkzeuge zur Klimaanpassung für unsere Gemeinde.",
+                    "Wir suchen Werkzeuge zur Klimaanpassung für unsere Gemeinde.")]
+    shown = standalone_query("an der Küste", history)
+    assert shown == "Wir suchen Werkzeuge zur Klimaanpassung für unsere Gemeinde. an der Küste"
+    assert search_text("an der Küste", history) == f"{shown} an der Küste"
+    # a question of its own is searched as it is
+    assert search_text("Wer warnt vor Sturmfluten in Hamburg?", history) == (
+        "Wer warnt vor Sturmfluten in Hamburg?")
+    assert search_text("Hitze", []) == "Hitze"

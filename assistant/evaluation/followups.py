@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation.beir import Dataset, json_lines
 from assistant.evaluation.evaluate import HEADLINE, Evaluation, evaluate, runner_for
-from assistant.query.conversation import Turn, standalone_query
+from assistant.query.conversation import Turn, search_text, standalone_query
 from ingest.core.errors import DatasetProblem
 
 if TYPE_CHECKING:
@@ -87,9 +87,9 @@ def searched_alone(turns: tuple[str, ...]) -> bool:
 def conversation_query(turns: tuple[str, ...]) -> str:
     """The standalone query `ask` searches for the last turn, given the turns before it."""
     history: list[Turn] = []
-    for message in turns:
+    for message in turns[:-1]:
         history.append(Turn(message, standalone_query(message, history)))
-    return history[-1].query
+    return search_text(turns[-1], history)
 
 
 @dataclass(frozen=True)
