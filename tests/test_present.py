@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.compose import Answer
-from assistant.answer.evidence import highlight, query_stems
+from assistant.answer.evidence import highlight, passage_html, query_stems
 from assistant.answer.labels import TEXTS, chip_label
 from assistant.query.filters import Filters
 from assistant.retrieval.tool_ranking import RankedTool
@@ -95,6 +95,19 @@ def test_table_passages_render_as_tables_with_escaped_cells() -> None:
     sources = passages_html(shown)
     assert '<table class="passage-table"><tr><th>Phase</th><th>Werkzeug</th></tr>' in sources
     assert "<td>&lt;b&gt;<mark>Hitzekarte</mark>&lt;/b&gt;</td>" in sources and "| " not in sources
+
+
+def test_a_cut_table_keeps_the_rows_naming_the_tool_then_the_questions_words() -> None:
+    table = ("| Phase | Werkzeug |\n| Sensibilisierung | hitzeservice.de |\n"
+             "| Planung | Hitzeaktionsplan Mannheim |\n| Umsetzung | Trinkbrunnen-Karte |")
+    stems = query_stems("Trinkbrunnen")
+    shown = passage_html(table, stems, max_rows=1, about=("Hitzeaktionsplan Mannheim",))
+    assert "Mannheim" in shown and "hitzeservice" not in shown and "Trinkbrunnen" not in shown
+    by_words = passage_html(table, stems, max_rows=1)
+    assert "Trinkbrunnen" in by_words and "Mannheim" not in by_words
+    two = passage_html(table, stems, max_rows=2, about=("Hitzeaktionsplan Mannheim",))
+    assert two.index("Mannheim") < two.index("Trinkbrunnen")  # the table's own order
+    assert passage_html(table, stems).count("<tr>") == 4  # uncut: every row
 
 
 def test_sources_one_entry_per_page_and_no_cut_sentences() -> None:

@@ -115,14 +115,26 @@ def is_table(text: str) -> bool:
 
 
 def passage_html(text: str, stems: frozenset[str], limit: int = MAX_SNIPPET,
-                 max_rows: int | None = None) -> str:
+                 max_rows: int | None = None, about: tuple[str, ...] = ()) -> str:
     """A passage as HTML, escaped and marked: a table as a <table>, running text as whole
-    sentences (empty when the passage holds none, e.g. a chunk's tail after the overlap)."""
+    sentences (empty when the passage holds none, e.g. a chunk's tail after the overlap).
+
+    A table cut to `max_rows` keeps the rows that vouch most, in their order: those naming
+    one of `about` (a tool's names) first, then those with most of the question's words; the
+    first rows of a guide's table were often about other tools."""
     if is_table(text):
         rows = [[cell.strip() for cell in line.strip()[1:-1].split("|")]
                 for line in text.strip().splitlines()]
         head, *body = rows
-        body = body[:max_rows]
+        if max_rows is not None and len(body) > max_rows:
+            names = [n.casefold() for n in about if len(n) >= 4]
+            def vouches(row: list[str]) -> tuple[bool, int]:
+                joined = " ".join(row)
+                return (any(n in joined.casefold() for n in names),
+                        sum(not stems.isdisjoint(_stems(w)) for w in _WORD.findall(joined)))
+            kept = sorted(sorted(range(len(body)), key=lambda i: vouches(body[i]),
+                                 reverse=True)[:max_rows])
+            body = [body[i] for i in kept]
         marker = highlighter(stems)
         cells = "".join(f"<th>{marker.mark(c)}</th>" for c in head)
         lines = "".join("<tr>" + "".join(f"<td>{marker.mark(c)}</td>" for c in row) + "</tr>"

@@ -31,7 +31,7 @@ __all__ = ["FIRST_TOOLS", "CSS", "EXPERIENCE_TEXTS", "escape_markdown", "answer_
            "experiences_markdown", "matrix_rows", "matrix_headers", "tool_list_html", "cost_label"]
 
 FIRST_TOOLS = 3  # cards shown open; the rest behind "more tools", so the page stays short
-CARD_SNIPPET, CARD_TABLE_ROWS = 220, 2  # a card's best passage: a glance, the source has more
+CARD_SNIPPET, CARD_TABLE_ROWS = 220, 1  # a card's best passage: a glance, the source has more
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 CSS = """
 .tool-card {border: 1px solid #d0d7de; border-radius: 8px; padding: 6px 10px; margin-bottom: 8px;}
@@ -129,8 +129,9 @@ def _card(rank: int, ranked: RankedTool, language: str, t: dict[str, str],
     # hazards only: phase tags wrapped every card to a second line (issue 21: a short page)
     tags = "".join(f'<span class="tag">{html.escape(value_label(v, language))}</span>'
                    for v in tool.hazards)
+    names = (tool.name, tool_name(tool, language), *tool.aliases)
     passages = [p for p in (_passage_html(hit, t, stems, doc_url, limit=CARD_SNIPPET,
-                                          max_rows=CARD_TABLE_ROWS)
+                                          max_rows=CARD_TABLE_ROWS, about=names)
                             for hit in ranked.passages) if p]
     source_line = '<div class="passage-source">'
     labelled = f'{source_line}<b>{html.escape(t["evidence"])}:</b> '
@@ -175,10 +176,11 @@ def passages_html(answer: Answer, doc_url: DocUrl = _no_documents) -> str:
 
 def _passage_html(hit: Hit, t: dict[str, str], stems: frozenset[str], doc_url: DocUrl,
                   numbers: list[int] | None = None, with_source: bool = True,
-                  limit: int = MAX_SNIPPET, max_rows: int | None = None) -> str:
+                  limit: int = MAX_SNIPPET, max_rows: int | None = None,
+                  about: tuple[str, ...] = ()) -> str:
     """One passage with its document and page; empty when it holds no whole sentence."""
     chunk = hit.chunk
-    body = passage_html(chunk.text, stems, limit, max_rows)
+    body = passage_html(chunk.text, stems, limit, max_rows, about)
     if not body:
         return ""
     label = "".join(f"[{n}] " for n in numbers or ())
