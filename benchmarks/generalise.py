@@ -311,15 +311,18 @@ GRID_CHUNK_K = (10, 30, 60)
 GRID_TOOL_K = (10, 20)
 GRID_PASSAGES = (1, 3)
 GRID_PRIOR = (0.0, 0.5)
+GRID_FUSION = ("rrf", "convex")
 
 
 def candidates() -> list[Setting]:
     out = []
-    for b, d, m, ck, tk, pe, lp in itertools.product(
+    for b, d, m, ck, tk, pe, lp, fu in itertools.product(
             GRID_WEIGHTS, GRID_WEIGHTS, GRID_WEIGHTS, GRID_CHUNK_K, GRID_TOOL_K, GRID_PASSAGES,
-            GRID_PRIOR):
+            GRID_PRIOR, GRID_FUSION):
+        if fu == "convex" and ck != fusion.CHUNK_RRF_K:
+            continue  # scaled scores ignore the chunks' k: one k is enough
         base = {"bm25": b, "dense": d, "dense_multilingual": m, "passages": 1.0}
-        out.append(Setting({"en": base, "de": {**base, "passages": 0.5}}, ck, tk, pe, lp))
+        out.append(Setting({"en": base, "de": {**base, "passages": 0.5}}, ck, tk, pe, lp, fu))
     return out
 
 
