@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.compose import TEXTS, Answer, compose
 from assistant.query.analysis import Analysis, analyse
-from assistant.query.conversation import Turn, search_text, standalone_query
+from assistant.query.conversation import Turn, queries
 from assistant.query.expand import question_language
 from assistant.query.filters import Filters
 from assistant.retrieval.abstain import evidence
@@ -133,8 +133,7 @@ class Assistant:
         language = question_language(question) if question else "en"
         if not any(ch.isalnum() for ch in question):
             raise EmptyQuestion(TEXTS[language]["empty"])
-        shown, query = standalone_query(question, list(history)), search_text(question,
-                                                                              list(history))
+        shown, query = queries(question, list(history))  # one follow-up decision for both
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
         intent = analysis.intent

@@ -20,7 +20,7 @@ from assistant.query.intent import infer
 from ingest.core.language import STOPWORDS, words
 
 __all__ = ["MAX_FOLLOW_UP_WORDS", "MAX_FRAGMENT_WORDS", "Turn", "standalone_query", "search_text",
-           "is_follow_up"]
+           "queries", "is_follow_up"]
 
 MAX_FOLLOW_UP_WORDS = 7
 MAX_FRAGMENT_WORDS = 2  # 'kostenlos?', 'Pflegeheime?', 'in English': too short to be a topic
@@ -48,18 +48,24 @@ class Turn:
 def standalone_query(message: str, history: list[Turn]) -> str:
     """The message as a question of its own, given the conversation so far: what the answer
     says was searched for, and what the next turn builds on."""
-    previous, message = _carried(message, history)
-    return f"{previous} {message}".strip()
+    return queries(message, history)[0]
 
 
 def search_text(message: str, history: list[Turn]) -> str:
-    """What retrieval searches for this message: the standalone query with the follow-up's own
+    """What retrieval searches for this message (see `queries`)."""
+    return queries(message, history)[1]
+
+
+def queries(message: str, history: list[Turn]) -> tuple[str, str]:
+    """The standalone query, and what retrieval searches: the same with the follow-up's own
     words counted twice. They are the narrowing the user just asked for ('an der Küste',
     'nur kostenlose'), and beside a whole earlier question they were outweighed by it: the
     follow-up benchmark's German follow-ups 0.596 -> 0.634 nDCG@10, English 0.775 -> 0.778,
     one-turn questions unchanged (benchmarks/followups.py)."""
     previous, message = _carried(message, history)
-    return f"{previous} {message} {message}".strip() if previous else message
+    if not previous:
+        return message, message
+    return f"{previous} {message}", f"{previous} {message} {message}"
 
 
 def _carried(message: str, history: list[Turn]) -> tuple[str, str]:
