@@ -6,7 +6,8 @@ Datasets: the built-in benchmark (tools nDCG@10, English and German apart), CLIM
 half (/work/shared/benchmarks/climate-fever-dev, its own corpus, indexed as `evaluate` does:
 assistant/evaluation/run.py's disposable index with both encoders), the real reports
 (benchmarks/realdocs.py: pages of three PDFs ingested beside the corpus; nDCG@10 and hit@5 as
-that script counts them; index kept under /tmp/toolbox-generalise) and the follow-ups
+that script counts them; index kept under benchmarks/.cache/realdocs-index, one per
+checkout) and the follow-ups
 (benchmarks/followups.py: each two-turn conversation's standalone query beside the one-turn
 question of the same need; nDCG@10 of the follow-ups, and the gap). On CLIMATE-FEVER stock bm25s
 (method lucene, English stopwords and Snowball stems, its own tokenizer) runs beside ours.
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import CORPUS, shipped_settings
+from _common import CACHE, CORPUS, shipped_settings
 
 from assistant.evaluation.beir import load_dataset, read_corpus
 from assistant.evaluation.evaluate import metrics, pages_of, scored_run
@@ -46,7 +47,7 @@ from ingest.core.records import Hit, Retrieval
 
 CLIMATE_FEVER = Path("/work/shared/benchmarks/climate-fever-dev")
 EMBED_CACHE = Path("/tmp/toolbox-generalise")
-REALDOCS_INDEX = EMBED_CACHE / "realdocs-index"
+REALDOCS_INDEX = CACHE / "realdocs-index"  # per checkout: worktrees read their own reader
 SIGNALS = ("bm25", "dense", "dense_multilingual")
 ONE, FOLLOW = ":one", ":follow"  # the follow-up dataset's two forms of a case, by id suffix
 
