@@ -11,7 +11,7 @@ def test_a_near_tie_in_one_signal_counts_as_a_near_tie_not_a_rank_step() -> None
     # A leads lexically by a hair; B leads the dense signal by far. By ranks alone they tie.
     rankings = {"bm25": ["a", "b", "c"], "dense": ["b", "a", "c"]}
     scores = {"bm25": {"a": 10.0, "b": 9.99, "c": 0.0}, "dense": {"b": 0.9, "a": 0.5, "c": 0.1}}
-    fused, ranks = fuse(rankings, WEIGHTS, CHUNK_RRF_K, scores)
+    fused, ranks = fuse(rankings, WEIGHTS, CHUNK_RRF_K, scores, method="convex")
     assert fused["b"] > fused["a"] > fused["c"]
     assert ranks["a"] == {"bm25": 1, "dense": 2}
     by_rank, _ = fuse(rankings, WEIGHTS, CHUNK_RRF_K, scores, method="rrf")
@@ -20,7 +20,8 @@ def test_a_near_tie_in_one_signal_counts_as_a_near_tie_not_a_rank_step() -> None
 
 def test_a_signal_without_scores_is_fused_by_rank() -> None:
     rankings = {"bm25": ["a", "b"], "dense": ["b", "a"]}
-    fused, _ = fuse(rankings, WEIGHTS, CHUNK_RRF_K, {"bm25": {"a": 2.0, "b": 1.0}})
+    fused, _ = fuse(rankings, WEIGHTS, CHUNK_RRF_K, {"bm25": {"a": 2.0, "b": 1.0}},
+                    method="convex")
     # bm25 scaled: a 1, b 0 (in units of one first rank); dense by rank: b first, a second
     first = 1 / (CHUNK_RRF_K + 1)
     assert abs(fused["a"] - (first + 1 / (CHUNK_RRF_K + 2))) < 1e-12

@@ -24,8 +24,9 @@ __all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE", "PASSAGE
 FACET_WEIGHT = 0.5
 MAX_PASSAGES_PER_TOOL = 3
 # How many of the passages naming a tool count as evidence for it, the n-th (from 0) at
-# PASSAGE_DECAY ** n of its reciprocal rank: 1 counts only the best passage.
-PASSAGE_EVIDENCE = 1
+# PASSAGE_DECAY ** n of its reciprocal rank: 1 counts only the best passage. 3 with the fusion
+# values in fusion.py (chosen together by cross-validation, benchmarks/generalise.py --cv).
+PASSAGE_EVIDENCE = 3
 PASSAGE_DECAY = 0.5
 
 
