@@ -190,3 +190,29 @@ def test_programmes_do_not_crowd_out_tools_for_how_questions(shipped_assistant) 
         [r.tool.id for r in how.tools]
     money = shipped_assistant.ask("Förderung für klimaangepasstes Waldmanagement", top_k=3)
     assert money.tools[0].tool.kind == "funding-programme"
+
+
+@pytest.mark.parametrize(("text", "lands"), [
+    ("Förderung für Entsiegelung von Schulhöfen in Sachsen", ("Sachsen",)),
+    ("Programme in Niedersachsen und Sachsen-Anhalt", ("Niedersachsen", "Sachsen-Anhalt")),
+    ("grants for a town in Lower Saxony", ("Niedersachsen",)),
+    ("a Saxony-Anhalt district", ("Sachsen-Anhalt",)),
+    ("sächsische Kommunen und ein bayerischer Landkreis", ("Bayern", "Sachsen")),
+    ("Starkregen in NRW", ("Nordrhein-Westfalen",)),
+    ("Hitzeaktionsplan für eine Stadt", ()),
+    ("Sachsenhausen liegt in Brandenburg", ("Brandenburg",)),
+])
+def test_lands_named_in_a_question(text: str, lands: tuple[str, ...]) -> None:
+    from assistant.query.places import lands_in
+
+    assert lands_in(text) == lands
+
+
+def test_a_named_land_puts_other_laender_programmes_last(shipped_assistant) -> None:
+    answer = shipped_assistant.ask("Förderung für Entsiegelung von Schulhöfen in Sachsen",
+                                   top_k=8)
+    programmes = [r.tool for r in answer.tools if r.tool.kind == "funding-programme"]
+    assert programmes, [r.tool.id for r in answer.tools]
+    elsewhere = [t.id for t in programmes
+                 if t.funding and t.funding.lands and "Sachsen" not in t.funding.lands]
+    assert not elsewhere, [r.tool.id for r in answer.tools]

@@ -5,7 +5,10 @@ Two strengths, because they fail differently:
   shows wrong tools, so they filter, and show as chips the user can remove;
 - soft facets are hazards, phases, kinds and scales a question speaks of ('Hitze', 'funding');
   most tools are tagged 'general' or with only some phases, so filtering on them would drop good
-  tools. They raise matching tools instead, and also show as removable chips.
+  tools. They raise matching tools instead, and also show as removable chips. A Land the
+  question names ('in Sachsen') is a facet too, carried in `facets.funding.lands`: it raises
+  that Land's programmes and tools and lowers other Länder's programmes, without a chip
+  (federal and EU programmes stay, and so does every tool that is not a programme).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.query.filters import Filters
+from assistant.query.funding_filter import FundingFilter
 from assistant.query.hazard_words import hazards_in, phases_in
+from assistant.query.places import lands_in
 
 __all__ = ["Intent", "infer"]
 
@@ -108,7 +113,7 @@ def infer(question: str, translations: tuple[str, ...] = ()) -> Intent:
     scales = [scale for scale, pattern in _SCALES if pattern.search(question)]
     topic = " ".join((question, *translations))
     facets = Filters.of(hazards=hazards_in(topic), phases=phases_in(topic), kinds=kinds,
-                        scales=scales)
+                        scales=scales, funding=FundingFilter.of(lands=lands_in(question)))
     return Intent(Filters.of(**hard), facets, _stated_hazards(question, translations))
 
 

@@ -14,14 +14,18 @@ from functools import lru_cache
 
 from assistant.query.filters import Filters
 from assistant.query.hazard_words import hazards_in, phases_in
+from assistant.query.places import lands_in
 from assistant.retrieval.fusion import CHUNK_RRF_K, TOOL_RRF_K, fuse, fusion_weights
 from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
 
-__all__ = ["FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE", "PASSAGE_DECAY",
-           "RankedTool", "rank_tools", "tool_stems"]
+__all__ = ["ELSEWHERE", "FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE",
+           "PASSAGE_DECAY", "RankedTool", "rank_tools", "tool_stems"]
 
 FACET_WEIGHT = 0.5
+# Below any fused score (at most the sum of the weights over k + 1, about 0.4): a programme
+# limited to other Länder than the question names comes after every other tool.
+ELSEWHERE = 1.0
 MAX_PASSAGES_PER_TOOL = 3
 # How many of the passages naming a tool count as evidence for it, the n-th (from 0) at
 # PASSAGE_DECAY ** n of its reciprocal rank: 1 counts only the best passage. 3 with the fusion
@@ -69,6 +73,8 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
             if tool_id in tools:
                 scores[tool_id] += FACET_WEIGHT * _facet_matches(tools[tool_id], facets) / (
                     TOOL_RRF_K + 1)
+                if _only_elsewhere(tools[tool_id], facets.funding.lands):
+                    scores[tool_id] -= ELSEWHERE  # after every tool one can apply to
     if not _asks_for_money(filters, facets):  # a programme answers "who pays?", not "how?"
         for tool_id in scores:
             if tool_id in tools and tools[tool_id].kind == "funding-programme":
@@ -109,7 +115,31 @@ def _asks_for_money(filters: Filters, facets: Filters) -> bool:
 def _facet_matches(tool: Tool, facets: Filters) -> int:
     return sum(bool(set(wanted) & set(have)) for wanted, have in (
         (facets.hazards, tool.hazards), (facets.phases, tool.phases),
-        (facets.kinds, (tool.kind,)), (facets.scales, tool.scale)))
+        (facets.kinds, (tool.kind,)), (facets.scales, tool.scale))) + _land_match(
+        tool, facets.funding.lands)
+
+
+def _land_match(tool: Tool, lands: tuple[str, ...]) -> int:
+    """1 for a tool of a Land asked about: a programme limited to it, or a tool whose name or
+    provider names it."""
+    if not lands:
+        return 0
+    if tool.funding is not None and tool.funding.lands:
+        return int(bool(set(lands) & set(tool.funding.lands)))
+    return int(bool(set(lands) & _lands_named(tool.name, tool.name_de or "",
+                                               tool.provider or "")))
+
+
+def _only_elsewhere(tool: Tool, lands: tuple[str, ...]) -> bool:
+    """Whether the tool is a programme limited to Länder other than those asked about: a
+    municipality there cannot apply to it."""
+    return bool(lands and tool.funding is not None and tool.funding.lands
+                and not set(lands) & set(tool.funding.lands))
+
+
+@lru_cache(maxsize=4096)
+def _lands_named(name: str, name_de: str, provider: str) -> frozenset[str]:
+    return frozenset(lands_in(f"{name} {name_de} {provider}"))
 
 
 def _content_words(text: str) -> dict[str, str]:
