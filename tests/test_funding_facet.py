@@ -216,3 +216,4 @@ def test_a_named_land_puts_other_laender_programmes_last(shipped_assistant) -> N
     elsewhere = [t.id for t in programmes
                  if t.funding and t.funding.lands and "Sachsen" not in t.funding.lands]
     assert not elsewhere, [r.tool.id for r in answer.tools]
+

@@ -15,6 +15,7 @@ from functools import lru_cache
 from assistant.query.filters import Filters
 from assistant.query.hazard_words import hazards_in, phases_in
 from assistant.query.places import lands_in
+from assistant.query.publishers import publishers_in, publishers_of
 from assistant.retrieval.fusion import CHUNK_RRF_K, TOOL_RRF_K, fuse, fusion_weights
 from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
@@ -75,6 +76,11 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
                     TOOL_RRF_K + 1)
                 if _only_elsewhere(tools[tool_id], facets.funding.lands):
                     scores[tool_id] -= ELSEWHERE  # after every tool one can apply to
+    named = publishers_in(query)
+    if named:  # 'Angebote des Umweltbundesamts': a facet, as a Land named is
+        for tool_id in scores:
+            if tool_id in tools and named & publishers_of(tools[tool_id].provider or ""):
+                scores[tool_id] += FACET_WEIGHT / (TOOL_RRF_K + 1)
     if not _asks_for_money(filters, facets):  # a programme answers "who pays?", not "how?"
         for tool_id in scores:
             if tool_id in tools and tools[tool_id].kind == "funding-programme":
