@@ -20,7 +20,7 @@ configure_offline()
 
 import gradio as gr  # noqa: E402  (after the offline switch)
 
-from assistant.answer.labels import EXAMPLES, ui  # noqa: E402
+from assistant.answer.labels import ui  # noqa: E402
 from assistant.evaluation.evaluate import DEFAULT_RETRIEVERS, VARIANTS  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.web import auth, browse, handlers, startup  # noqa: E402
@@ -74,7 +74,7 @@ def _language_updates(t: AskTexts) -> tuple[Any, ...]:
     """The buttons and the filter accordion in the question's language."""
     return (gr.update(value=t.ask), gr.update(value=t.new), gr.update(value=t.fits),
             gr.update(value=t.does_not_fit), gr.update(label=t.filters),
-            gr.update(label=t.examples))
+            gr.update(label=t.examples, samples=[[q] for q in t.example_questions]))
 
 
 def _page_updates(p: PageTexts, rows: list[list[Any]] | None, *values: Any) -> tuple[Any, ...]:
@@ -170,7 +170,8 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                     clear = gr.Button(first.new, elem_id="new")
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
                                     label=first.chips)
-                examples = gr.Examples(EXAMPLES, inputs=question, label=first.examples)
+                examples = gr.Examples([[q] for q in first.example_questions], inputs=question,
+                                       label=first.examples, elem_id="examples")
                 with gr.Accordion(first.filters, open=False, elem_id="filters") as filter_box:
                     filter_boxes = [_dropdown(c) for c in page.filters[:len(chat.FIELDS)]]
                 with gr.Accordion(page.funding, open=False, elem_id="funding") as funding_box:

@@ -109,6 +109,17 @@ def test_the_page_around_the_answer_has_every_text_in_both_languages() -> None:
     assert german.browse_placeholder.startswith("z. B.")
 
 
+def test_the_example_questions_are_in_the_pages_language() -> None:
+    from assistant.query.expand import question_language
+
+    for language in ("en", "de"):
+        asked = handlers.AskTexts.of(language).example_questions
+        assert len(asked) == 4
+        assert [question_language(q) for q in asked] == [language] * 4, asked
+    assert handlers.AskTexts.of("fr").example_questions == handlers.AskTexts.of(
+        "en").example_questions
+
+
 def test_evaluation_speaks_the_pages_language(assistant, tmp_path) -> None:
     import zipfile
 

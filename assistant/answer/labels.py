@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ingest.core.records import Tool
 
 __all__ = ["TEXTS", "FIELDS", "texts", "value_label", "tool_name", "tool_description",
-           "chip_label", "EXAMPLES", "UI", "ui"]
+           "chip_label", "EXAMPLES", "UI", "examples", "ui"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -151,12 +151,23 @@ def chip_label(chip: str, language: str, inferred: bool = False) -> str:
     return f"{label} ({texts(language)['from_question']})" if inferred else label
 
 # The Ask tab's example questions: one of each kind staff ask (English and German).
-EXAMPLES = [
-    "How do we start a heat action plan?",
-    "Wo finde ich eine Starkregengefahrenkarte für unsere Gemeinde?",
-    "free tools in English for drought monitoring",
-    "Our town flooded last summer, what now?",
-]
+# The example questions under the chat, in the page's language (a German page listing English
+# examples read as if the tool only half spoke German).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "en": ("How do we start a heat action plan?",
+           "Where can we find a heavy-rain hazard map for our municipality?",
+           "free tools in English for drought monitoring",
+           "Our town flooded last summer, what now?"),
+    "de": ("Wo finde ich eine Starkregengefahrenkarte für unsere Gemeinde?",
+           "Wie fangen wir mit einem Hitzeaktionsplan an?",
+           "kostenlose Werkzeuge zur Beobachtung von Dürre",
+           "Wer fördert die Entsiegelung von Schulhöfen?"),
+}
+
+
+def examples(language: str) -> tuple[str, ...]:
+    """The example questions for `de` or `en` (English for anything else)."""
+    return EXAMPLES.get(language, EXAMPLES["en"])
 
 
 # The app's fixed texts: headings, buttons, tabs and its messages. The first screen shows
@@ -167,7 +178,7 @@ UI: dict[str, dict[str, str]] = {
         "intro": "## Resilience Toolbox Assistant\nAsk in English or German which tools help "
                  "your municipality with heat, heavy rain, floods, drought or storms.",
         "question": "Your question",
-        "placeholder": EXAMPLES[0],
+        "placeholder": EXAMPLES["en"][0],
         "ask": "Ask",
         "new": "New conversation",
         "examples": "Examples",
@@ -208,7 +219,7 @@ UI: dict[str, dict[str, str]] = {
                  "Werkzeuge Ihrer Kommune bei Hitze, Starkregen, Hochwasser, Dürre oder Sturm "
                  "helfen.",
         "question": "Ihre Frage",
-        "placeholder": EXAMPLES[1],
+        "placeholder": EXAMPLES["de"][0],
         "ask": "Fragen",
         "new": "Neues Gespräch",
         "examples": "Beispiele",

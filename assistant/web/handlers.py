@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.labels import texts, ui
+from assistant.answer.labels import examples, texts, ui
 from assistant.evaluation import report
 from assistant.evaluation import run as workbench
 from assistant.evaluation.feedback import ANSWER
@@ -62,12 +62,14 @@ class AskTexts:
     rate: str
     chips: str
     examples: str
+    example_questions: tuple[str, ...]
 
     @classmethod
     def of(cls, language: str) -> AskTexts:
         u, t = ui(language), texts(language)
         return cls(language, u["question"], u["placeholder"], u["ask"], u["new"], u["filters"],
-                   u["fits"], u["does_not_fit"], t["rate"], t["chips"], u["examples"])
+                   u["fits"], u["does_not_fit"], t["rate"], t["chips"], u["examples"],
+                   examples(language))
 
 
 @dataclass(frozen=True)
