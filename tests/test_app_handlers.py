@@ -98,6 +98,8 @@ def test_the_page_around_the_answer_has_every_text_in_both_languages() -> None:
                                                              "Evaluation")
     assert ("Hitze", "heat") in german.filters[0].choices
     assert ("Kommunen", "municipality") in german.filters[6].choices
+    assert german.filters[10].choices[0] == ("beliebig", "")  # not a bare "-"
+    assert english.filters[10].choices[0] == ("any", "")
     # only the labels change: each control keeps the same values in the same order
     for en, de in zip(english.filters, german.filters, strict=True):
         assert [v for _, v in en.choices] == [v for _, v in de.choices], en.field

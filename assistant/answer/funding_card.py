@@ -130,10 +130,12 @@ def funding_controls(language: str) -> list[tuple[str, str, list[tuple[str, str]
     t = TEXTS.get(language, TEXTS["en"])
     land = "Bundesland" if language == "de" else "Land (Germany)"
     minimum = "Mindest-Förderquote" if language == "de" else "Minimum funding rate"
+    any_rate = "beliebig" if language == "de" else "any"  # the empty choice, in words
     steps = (50, 60, 70, 80, 90, 100)
     return [("applicants", t["who"], [(label(a, language), a) for a in APPLICANTS], True),
             ("lands", land, [(v, v) for v in LAENDER], True),
             ("funding_types", t["type"], [(label(v, language), v) for v in FUNDING_TYPES],
              True),
             ("budget_bands", t["budget"], [(label(b, language), b) for b in BUDGET_BANDS], True),
-            ("min_rate", minimum, [("-", ""), *((f"≥ {s} %", str(s)) for s in steps)], False)]
+            ("min_rate", minimum, [(any_rate, ""), *((f"≥ {s} %", str(s)) for s in steps)],
+             False)]
