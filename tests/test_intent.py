@@ -13,6 +13,14 @@ def test_stated_conditions_become_filters() -> None:
     assert "heat" in german.facets.hazards and "map-service" in german.facets.kinds
 
 
+def test_a_tool_one_pays_for_is_a_condition_too() -> None:
+    for question in ("kostenpflichtige Fachpublikationen zu Starkregen",
+                     "commercial software for flood modelling", "Leitfäden gegen Gebühr"):
+        assert infer(question).filters.costs == ("paid", "mixed"), question
+    # paying for something is not asking for tools that cost money
+    assert infer("how other cities paid for their green roofs").filters.costs == ()
+
+
 def test_compound_words_reveal_the_hazard() -> None:
     assert "heat" in infer("Wo gibt es Hitzewarnungen?").facets.hazards
     question = "Starkregenvorsorge für Hausbesitzer"

@@ -24,10 +24,16 @@ from assistant.query.places import lands_in
 
 __all__ = ["Intent", "infer"]
 
+_PAID = (r"\b(kostenpflichtig\w*|gebührenpflichtig\w*|gegen (gebühr|bezahlung|entgelt)|"
+         r"fee[- ](based|paying)|for a fee|chargeable|paid-for|pay-to-use|"
+         r"commercial (tools?|software|products?|licen[cs]es?)|kommerziell\w*)\b")
 _HARD: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (field_name, value, re.compile(pattern, re.IGNORECASE)) for field_name, value, pattern in (
         ("costs", "free", r"\b(free( of charge)?|no[- ]cost|costs? nothing|kostenlos\w*|"
                           r"kostenfrei\w*|gratis|umsonst|ohne kosten|unentgeltlich\w*)\b"),
+        # the other way round: a tool one pays for, wholly or in part ('mixed'). Not 'paid'
+        # alone: 'how other cities paid for their green roofs' asks about funding.
+        ("costs", "paid", _PAID), ("costs", "mixed", _PAID),
         ("languages", "en", r"\b(in english|english[- ]language|auf englisch|englischsprachig\w*|"
                             r"in englischer sprache)\b"),
         ("languages", "de", r"\b(in german|german[- ]language|auf deutsch|deutschsprachig\w*|"

@@ -21,11 +21,27 @@ from ingest.core.language import analyze, words
 from ingest.core.records import Hit, Retrieval, Tool
 
 __all__ = ["ELSEWHERE", "FACET_WEIGHT", "MAX_PASSAGES_PER_TOOL", "PASSAGE_EVIDENCE",
-           "PASSAGE_DECAY", "RankedTool", "rank_tools", "tool_stems"]
+           "PASSAGE_DECAY", "PHASE_WEIGHT", "PROGRAMME_UNASKED", "RankedTool", "rank_tools",
+           "tool_stems"]
 
-FACET_WEIGHT = 0.5
-# Below any fused score (at most the sum of the weights over k + 1, about 0.4): a programme
-# limited to other Länder than the question names comes after every other tool.
+# What a facet the question speaks of (hazard, kind, scale, Land, publisher) adds to a tool
+# that has it, in first ranks (weight / (k + 1)). A phase counts a quarter: it is read from
+# common words ('plan', 'measure', 'risk', 'information'; 132 of the 275 judged built-in
+# questions have one, as many as have a hazard) that seldom say where in the cycle one stands.
+# Chosen on halves of the built-in questions (benchmarks/generalise.py's collected runs; grid
+# 0.5-1.5 by 0.25, phases 0-1.5): half a rank for every facet, as before, gave tools nDCG@10
+# 0.761 and follow-ups 0.732 (gap 0.037); these give 0.774 (odd ids 0.759 -> 0.768, even 0.764 ->
+# 0.780, q001-q150 0.778 -> 0.781, the rest 0.741 -> 0.766; metadata questions 0.693 -> 0.735)
+# and follow-ups 0.773 (gap 0.025). Chosen on one half and judged on the other, every fold took
+# phases at 0.25 or 0 and three of four gained (+0.004 to +0.018), one lost 0.011.
+FACET_WEIGHT = 1.0
+PHASE_WEIGHT = 0.25
+# A funding programme answers "who pays?", not "how?": unless the question asks about money it
+# loses half a first rank, as it did when the facets counted half.
+PROGRAMME_UNASKED = 0.5
+# Below any fused score (at most about 0.9: the signals' weights, three passages and every facet
+# over k + 1): a programme limited to other Länder than the question names comes after every
+# other tool.
 ELSEWHERE = 1.0
 MAX_PASSAGES_PER_TOOL = 3
 # How many of the passages naming a tool count as evidence for it, the n-th (from 0) at
@@ -48,7 +64,7 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
     """The top_k tools for the query, best first, restricted to tools the filters accept.
 
     `facets` (hazards, phases, kinds, scales the question speaks of) lift matching tools by
-    FACET_WEIGHT per matching facet, in the units of one first rank.
+    FACET_WEIGHT per matching facet (phases by PHASE_WEIGHT), in the units of one first rank.
     """
     evidence: dict[str, list[Hit]] = {}
     passage_ranks: dict[str, list[int]] = {}
@@ -84,7 +100,7 @@ def rank_tools(query: str, retrieval: Retrieval, tools: Mapping[str, Tool], filt
     if not _asks_for_money(filters, facets):  # a programme answers "who pays?", not "how?"
         for tool_id in scores:
             if tool_id in tools and tools[tool_id].kind == "funding-programme":
-                scores[tool_id] -= FACET_WEIGHT / (TOOL_RRF_K + 1)
+                scores[tool_id] -= PROGRAMME_UNASKED / (TOOL_RRF_K + 1)
     eligible = [t for t in scores if t in tools and filters.accepts_tool(tools[t])]
     eligible.sort(key=lambda t: (-scores[t], t))
     asked_hazards = set(filters.hazards) | set(hazards_in(query))
@@ -118,11 +134,11 @@ def _asks_for_money(filters: Filters, facets: Filters) -> bool:
     return wanted in filters.kinds or wanted in facets.kinds or bool(filters.funding)
 
 
-def _facet_matches(tool: Tool, facets: Filters) -> int:
+def _facet_matches(tool: Tool, facets: Filters) -> float:
     return sum(bool(set(wanted) & set(have)) for wanted, have in (
-        (facets.hazards, tool.hazards), (facets.phases, tool.phases),
-        (facets.kinds, (tool.kind,)), (facets.scales, tool.scale))) + _land_match(
-        tool, facets.funding.lands)
+        (facets.hazards, tool.hazards), (facets.kinds, (tool.kind,)),
+        (facets.scales, tool.scale))) + _land_match(tool, facets.funding.lands) + PHASE_WEIGHT * (
+        bool(set(facets.phases) & set(tool.phases)))
 
 
 def _land_match(tool: Tool, lands: tuple[str, ...]) -> int:
