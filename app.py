@@ -74,7 +74,7 @@ def _language_updates(t: AskTexts) -> tuple[Any, ...]:
     """The buttons and the filter accordion in the question's language."""
     return (gr.update(value=t.ask), gr.update(value=t.new), gr.update(value=t.fits),
             gr.update(value=t.does_not_fit), gr.update(label=t.filters),
-            gr.update(label=t.examples, samples=[[q] for q in t.example_questions]))
+            gr.update(label=t.examples, samples=t.example_rows))
 
 
 def _page_updates(p: PageTexts, rows: list[list[Any]] | None, *values: Any) -> tuple[Any, ...]:
@@ -170,8 +170,7 @@ def build_app(assistant: Assistant, gate: EditorGate | None = None) -> gr.Blocks
                     clear = gr.Button(first.new, elem_id="new")
                 chips = gr.Dropdown([], value=[], multiselect=True, elem_id="chips",
                                     label=first.chips)
-                examples = gr.Examples([[q] for q in first.example_questions], inputs=question,
-                                       label=first.examples, elem_id="examples")
+                examples = gr.Examples(first.example_rows, inputs=question, label=first.examples)
                 with gr.Accordion(first.filters, open=False, elem_id="filters") as filter_box:
                     filter_boxes = [_dropdown(c) for c in page.filters[:len(chat.FIELDS)]]
                 with gr.Accordion(page.funding, open=False, elem_id="funding") as funding_box:

@@ -71,6 +71,11 @@ class AskTexts:
                    u["fits"], u["does_not_fit"], t["rate"], t["chips"], u["examples"],
                    examples(language))
 
+    @property
+    def example_rows(self) -> list[list[str]]:
+        """The example questions as the rows of gr.Examples (one input each)."""
+        return [[q] for q in self.example_questions]
+
 
 @dataclass(frozen=True)
 class AnswerView:
