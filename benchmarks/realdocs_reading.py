@@ -39,9 +39,14 @@ def decisions(path: Path, mode: str = "plain") -> list[tuple[int, str, str, str,
     reader = PdfReader(path)
     texts = [(p.extract_text() if mode == "plain" else p.extract_text(extraction_mode="layout"))
              or "" for p in reader.pages]
+    return decisions_in(texts, LANGUAGE[path.name])
+
+
+def decisions_in(texts: list[str], language: str) -> list[tuple[int, str, str, str, str]]:
+    """decisions() on page texts read by any library."""
     running = running_lines(texts)
     stripped = [strip_running(text, running)[0] for text in texts]
-    vocabulary = vocabulary_of(stripped, language=LANGUAGE[path.name])
+    vocabulary = vocabulary_of(stripped, language=language)
     found: list[tuple[int, str, str, str, str]] = []
     role = ""
     for number, text in enumerate(stripped, start=1):

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INGEST = sorted(ROOT.glob("ingest/**/*.py"))
 ASSISTANT = sorted(ROOT.glob("assistant/**/*.py"))
 SOURCES = sorted([*INGEST, *ASSISTANT, ROOT / "app.py"])
-HEAVY = {"pypdf": "ingest/parse/pdf.py",
+HEAVY = {"pypdf": "ingest/parse/pdf.py", "pypdfium2": "ingest/parse/pdf_layout.py",
          "sentence_transformers": "ingest/embed/sentence_transformer.py",
          "chromadb": "ingest/index/store.py", "gradio": "app.py",
          "bm25s": "assistant/retrieval/lexical.py",

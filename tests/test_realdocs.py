@@ -116,6 +116,20 @@ def test_two_column_prose_is_read_column_after_column_not_as_a_table() -> None:
     assert "Tabelle 5" in flat  # the page's real table is still there
 
 
+def test_a_real_table_is_found_and_justified_prose_is_not_one() -> None:
+    # pypdf's layout text missed the KURAS guide's precipitation table (page 21) and made
+    # tables of the KWB catalogue's justified paragraphs and bullet lists (14 pages); the text
+    # set out from PDFium's positions finds the one and leaves the others prose
+    rouault = report("Rouault-2016-1219.pdf").pages[20].text.splitlines()
+    assert "| Jahresniederschlag [mm] | 582 | 612 |" in rouault
+    assert "| Niederschlag Sommerhalbjahr (Mai – Oktober) [mm] | 328 | 342 |" in rouault
+    for number in (20, 33, 67):
+        text = report("Staub-2012-425.pdf").pages[number - 1].text
+        assert not any(line.startswith("|") for line in text.splitlines()), number
+    assert ("Water Sensitive Urban Design (WSUD) programme is being implemented, including "
+            "wetlands, rain gardens, storage tanks") in page_text("Staub-2012-425.pdf", 33)
+
+
 def test_a_passage_shows_the_printed_page_and_links_the_file_page() -> None:
     from assistant.answer.compose import compose
     from assistant.web.present import passages_html

@@ -1,9 +1,9 @@
 """Files -> records: documents into pages, tool files into validated tools, by file suffix.
 
 The readers live in `ingest/parse/`, one per format: PDF (pypdf, pages read lazily, tables
-kept whole), Markdown and text, HTML (main text only), Word .docx; tools as YAML, JSON, JSONL
-and CSV, and the Climate-ADAPT funding export (a CSV told apart by its header), whose rows
-fail one by one.
+kept whole, found by PDFium's positions), Markdown and text, HTML (main text only), Word
+.docx; tools as YAML, JSON, JSONL and CSV, and the Climate-ADAPT funding export (a CSV told
+apart by its header), whose rows fail one by one.
 
 The PDF, HTML and Word readers are imported when the first such file is read: a reader whose
 library cannot be imported (a broken or partial install) fails its own files, one line each
@@ -30,13 +30,14 @@ from ingest.parse.tool_files import TOOL_SUFFIXES, read_tools, validate_tool
 # keeps the number each document was read with; a record from before this has 0).
 # 1: hyphen repair, running heads, page labels, dropped contents/imprint/reference pages
 # 2: publisher from the imprint, sections from headings told by their print (issue 18)
-READING_VERSION = 2
+# 3: tables found in PDFium's positioned text (justified prose and bullet lists are no tables)
+READING_VERSION = 3
 
 DOCUMENT_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"})
 
 # suffix -> (reader module, its function, the PyPI package the reader cannot do without)
 _LAZY_READERS = {
-    ".pdf": ("ingest.parse.pdf", "read_pdf", "pypdf"),
+    ".pdf": ("ingest.parse.pdf", "read_pdf", "pypdf (or pypdfium2)"),
     ".html": ("ingest.parse.html", "read_html", "trafilatura"),
     ".htm": ("ingest.parse.html", "read_html", "trafilatura"),
     ".docx": ("ingest.parse.docx", "read_docx", "python-docx"),

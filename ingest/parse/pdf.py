@@ -1,4 +1,5 @@
-"""PDF -> a document whose pages are read one at a time (pypdf), with bookmarks and tables.
+"""PDF -> a document whose pages are read one at a time (pypdf), with bookmarks and tables
+(found in the text PDFium sets out by position, ingest/parse/pdf_layout.py).
 
 Pages are a lazy sequence: the chunker takes each page's text, chunks it and lets it go, so a
 300-page report is never held as all its pages' text next to all its chunks.
@@ -23,6 +24,7 @@ from ingest.parse.hyphenation import repair, vocabulary_of
 from ingest.parse.page_roles import ROLES_LEFT_OUT, page_role, running_lines, strip_running
 from ingest.parse.pdf_front import largest_print, publisher_of, usable_title, year_of
 from ingest.parse.pdf_headings import Print, body_size, mark_headings
+from ingest.parse.pdf_layout import Positions
 from ingest.parse.tables import with_tables
 
 __all__ = ["PROSE_CELL", "PdfPages", "read_pdf"]
@@ -62,6 +64,7 @@ class PdfPages(Sequence[Page]):
             " ".join(text for text, _ in stripped[:_PROBE_PAGES + 2]))
         self.vocabulary = vocabulary_of((text for text, _ in stripped), language=self.language)
         self._ready: dict[int, str] = {}  # cleaned texts read up front, handed out once
+        self._positions = Positions(path)
 
     def __len__(self) -> int:
         return len(self._reader.pages)
@@ -94,12 +97,21 @@ class PdfPages(Sequence[Page]):
         plain = self._plain[index] or self.plain(index)
         self._plain[index] = ""
         if plain.strip() and _draws_rules(self._reader.pages[index]):
-            plain = _tables_unless_prose(plain, self._extract(index, "layout"))
+            plain = _tables_unless_prose(plain, self.positioned(index))
         text = repair(strip_running(plain, self._running)[0], self.vocabulary)
         return text if self._headings else mark_headings(text, self._prints[index], self._body)
 
     def keep(self, index: int, text: str) -> None:
         self._ready[index] = text
+
+    def positioned(self, index: int) -> str:
+        """The page's text set out by position, for the table finder: PDFium's (a tenth of the
+        time of pypdf's layout mode, benchmarks/pdf_libraries.py), pypdf's where PDFium cannot
+        read the page."""
+        try:
+            return self._positions.layout(index)
+        except Exception:  # PDFium raises its own errors on damaged files; pypdf may cope
+            return self._extract(index, "layout")
 
     def plain(self, index: int) -> str:
         """The page's plain text; what it prints bold or large is noted on the same pass."""
@@ -125,7 +137,7 @@ class PdfPages(Sequence[Page]):
 def _tables_unless_prose(plain: str, layout: str) -> str:
     """The page with its tables as pipe tables, unless a "table" is two columns of prose.
 
-    pypdf's layout text sets two text columns side by side, and the table finder then takes
+    A layout text sets two text columns side by side, and the table finder then takes
     them for a two-column table whose cells are whole paragraphs (9 pages of the KURAS guide);
     the plain text reads such a page column after column, which is the order wanted.
     """
@@ -138,7 +150,7 @@ def _tables_unless_prose(plain: str, layout: str) -> str:
 
 def _draws_rules(page: PageObject) -> bool:
     """Whether the page draws rectangles or lines (cell fills, table rules). Only such pages
-    pay for a second, layout-mode extraction: on the shipped guides, 61 of 174 pages, among
+    pay for a second, positioned extraction: on the shipped guides, 61 of 174 pages, among
     them all 57 pages with a table."""
     contents = page.get_contents()
     if contents is None:

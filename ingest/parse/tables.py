@@ -1,7 +1,9 @@
-"""Tables in PDF text: found in pypdf's layout text, put back into the plain text as pipe tables.
+"""Tables in PDF text: found in a layout text, put back into the plain text as pipe tables.
 
 pypdf's plain text keeps the reading order of multi-column pages but writes a table's cells one
-after another; its layout text keeps the columns of a table but interleaves two-column prose. So
+after another; a layout text (the page's text set out by position in fixed-width columns:
+PDFium's through ingest/parse/pdf_layout.py, or pypdf's layout mode) keeps the columns of a
+table but interleaves two-column prose. So
 a table is found in the layout text (lines whose text sits in the same columns) and replaces its
 own words in the plain text, where they appear as the same word sequence, row by row. A "table"
 whose words do not appear in that order (two columns of prose) is not one, and is left alone.
