@@ -68,6 +68,30 @@ def test_a_questions_translations_are_analysed_in_their_language() -> None:
         "heat", "plan", "hitzeaktionsplan"]
 
 
+def test_a_translated_stem_counts_once_however_many_synonyms_share_it() -> None:
+    # The glossary gives 'Kommunen' four synonyms with 'local' in them; counted four times,
+    # that one question word outranked a passage meeting the question's three other words.
+    index = LexicalIndex(_passages("The local council met on Monday.",
+                                   "A heat action plan protects older people."))
+    translations = ("heat action plan", "municipality", "local authority", "local government",
+                    "local authorities", "local governments")
+    terms = query_terms("Hitzeaktionsplan der Kommunen", "de", translations)
+    assert terms.count("local") == 1
+    scores = index.scores("Hitzeaktionsplan der Kommunen", "de", translations)
+    assert scores[1] > scores[0]
+
+
+def test_a_german_questions_own_words_count_once_in_the_german_view() -> None:
+    # The German view holds every text's German stems, German and English texts alike: a
+    # German question's plain stems besides it counted a German passage's matches twice.
+    assert query_terms("Monitoring der Klimaanpassung", "de") == [
+        f"de:{t}" for t in index_terms("Monitoring der Klimaanpassung", "de")]
+    index = LexicalIndex(_passages("Monitoring for adaptation in the region matters",
+                                   "Monitoring der Anpassung in der Region ist wichtig"))
+    scores = index.scores("Monitoring", "de")
+    assert scores[0] == pytest.approx(scores[1], rel=0.05)
+
+
 def test_a_chunk_without_function_words_takes_its_documents_language() -> None:
     german, = _passages("Starkregen Gefahrenkarte Hochwasser", language="de")
     text = "Starkregen Gefahrenkarte Hochwasser"
