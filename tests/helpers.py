@@ -132,3 +132,25 @@ def run_cli(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TOOLBOX_DATA_DIR": str(data), "TOOLBOX_COLLECTION": "cli"}
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
                           text=True, env=env, timeout=300)
+
+
+READ_THE_TABLE_GUIDE = """
+import sys
+{block}
+from pathlib import Path
+from ingest.chunk.mentions import MentionFinder
+from ingest.chunk.split import ChunkingParams, chunk_document
+from ingest.parse.dispatch import parse_document
+document = parse_document(Path(sys.argv[1]))  # held to the end, as a caller may
+chunks = chunk_document(document, ChunkingParams(2000, 150), MentionFinder([]))
+print(next(c.text.splitlines()[2] for c in chunks if c.text.startswith("| Question |")))
+"""
+
+
+def read_the_table_guide(block: str = "") -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter (after running `block`) reads the shipped guide that has a table
+    and prints the table's first row."""
+    return subprocess.run(
+        [sys.executable, "-c", READ_THE_TABLE_GUIDE.format(block=block),
+         str(CORPUS / "documents" / "heat-action-plans.pdf")],
+        capture_output=True, text=True, timeout=300, check=False)

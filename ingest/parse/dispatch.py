@@ -37,7 +37,7 @@ DOCUMENT_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt", ".html", ".ht
 
 # suffix -> (reader module, its function, the PyPI package the reader cannot do without)
 _LAZY_READERS = {
-    ".pdf": ("ingest.parse.pdf", "read_pdf", "pypdf (or pypdfium2)"),
+    ".pdf": ("ingest.parse.pdf", "read_pdf", "pypdf"),
     ".html": ("ingest.parse.html", "read_html", "trafilatura"),
     ".htm": ("ingest.parse.html", "read_html", "trafilatura"),
     ".docx": ("ingest.parse.docx", "read_docx", "python-docx"),

@@ -65,6 +65,7 @@ class PdfPages(Sequence[Page]):
         self.vocabulary = vocabulary_of((text for text, _ in stripped), language=self.language)
         self._ready: dict[int, str] = {}  # cleaned texts read up front, handed out once
         self._positions = Positions(path)
+        self._unread = set(range(len(self._plain)))  # pages whose reading text is still to come
 
     def __len__(self) -> int:
         return len(self._reader.pages)
@@ -98,6 +99,9 @@ class PdfPages(Sequence[Page]):
         self._plain[index] = ""
         if plain.strip() and _draws_rules(self._reader.pages[index]):
             plain = _tables_unless_prose(plain, self.positioned(index))
+        self._unread.discard(index)
+        if not self._unread:  # PDFium's copy of the file is let go with the last page read,
+            self._positions.close()  # not when the collector or the interpreter's exit finds it
         text = repair(strip_running(plain, self._running)[0], self.vocabulary)
         return text if self._headings else mark_headings(text, self._prints[index], self._body)
 

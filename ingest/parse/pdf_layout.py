@@ -19,9 +19,6 @@ import ctypes
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pypdfium2
-import pypdfium2.raw as pdfium
-
 __all__ = ["Positions", "Run", "layout_text", "runs_of", "set_out"]
 
 _CELL_GAP = 1.5  # characters; a wider gap between two runs of one line is a cell border
@@ -50,6 +47,10 @@ class Positions:
         """The page's text set out by position. PDFium raises its own errors on a damaged
         file; the caller falls back to pypdf."""
         if self._document is None:
+            # imported here, so a missing pypdfium2 costs the table pass its speed (the caller
+            # falls back to pypdf's layout mode), not every PDF its reading
+            import pypdfium2
+
             self._document = pypdfium2.PdfDocument(self._path)
         page = self._document[index]
         textpage = page.get_textpage()
@@ -67,6 +68,8 @@ class Positions:
 
 def runs_of(textpage: Any) -> list[Run]:
     """The text runs of a pypdfium2 PdfTextPage."""
+    import pypdfium2.raw as pdfium
+
     runs = []
     x, y = ctypes.c_double(), ctypes.c_double()
     matrix = pdfium.FS_MATRIX()
