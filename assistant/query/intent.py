@@ -24,20 +24,21 @@ from assistant.query.places import lands_in
 
 __all__ = ["Intent", "infer"]
 
-_PAID = (r"\b(kostenpflichtig\w*|gebührenpflichtig\w*|gegen (gebühr|bezahlung|entgelt)|"
-         r"fee[- ](based|paying)|for a fee|chargeable|paid-for|pay-to-use|"
-         r"commercial (tools?|software|products?|licen[cs]es?)|kommerziell\w*)\b")
-_HARD: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (field_name, value, re.compile(pattern, re.IGNORECASE)) for field_name, value, pattern in (
-        ("costs", "free", r"\b(free( of charge)?|no[- ]cost|costs? nothing|kostenlos\w*|"
-                          r"kostenfrei\w*|gratis|umsonst|ohne kosten|unentgeltlich\w*)\b"),
+# field, the values a match sets, pattern
+_HARD: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (field_name, values, re.compile(pattern, re.IGNORECASE)) for field_name, values, pattern in (
+        ("costs", ("free",), r"\b(free( of charge)?|no[- ]cost|costs? nothing|kostenlos\w*|"
+                             r"kostenfrei\w*|gratis|umsonst|ohne kosten|unentgeltlich\w*)\b"),
         # the other way round: a tool one pays for, wholly or in part ('mixed'). Not 'paid'
         # alone: 'how other cities paid for their green roofs' asks about funding.
-        ("costs", "paid", _PAID), ("costs", "mixed", _PAID),
-        ("languages", "en", r"\b(in english|english[- ]language|auf englisch|englischsprachig\w*|"
-                            r"in englischer sprache)\b"),
-        ("languages", "de", r"\b(in german|german[- ]language|auf deutsch|deutschsprachig\w*|"
-                            r"in deutscher sprache)\b"),
+        ("costs", ("paid", "mixed"),
+         r"\b(kostenpflichtig\w*|gebührenpflichtig\w*|gegen (gebühr|bezahlung|entgelt)|"
+         r"fee[- ](based|paying)|for a fee|chargeable|paid-for|pay-to-use|"
+         r"commercial (tools?|software|products?|licen[cs]es?)|kommerziell\w*)\b"),
+        ("languages", ("en",), r"\b(in english|english[- ]language|auf englisch|"
+                               r"englischsprachig\w*|in englischer sprache)\b"),
+        ("languages", ("de",), r"\b(in german|german[- ]language|auf deutsch|"
+                               r"deutschsprachig\w*|in deutscher sprache)\b"),
     ))
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -112,9 +113,9 @@ def infer(question: str, translations: tuple[str, ...] = ()) -> Intent:
     """What the question implies; `translations` (of its terms, see expand.py) let a German
     compound such as 'Starkregenvorsorge' reveal its hazard."""
     hard: dict[str, Any] = {}  # Filters.of(**hard): field name -> values
-    for field_name, value, pattern in _HARD:
+    for field_name, values, pattern in _HARD:
         if pattern.search(question):
-            hard.setdefault(field_name, []).append(value)
+            hard.setdefault(field_name, []).extend(values)
     kinds = [kind for kind, pattern in _KINDS if pattern.search(question)]
     scales = [scale for scale, pattern in _SCALES if pattern.search(question)]
     topic = " ".join((question, *translations))

@@ -135,10 +135,12 @@ def _asks_for_money(filters: Filters, facets: Filters) -> bool:
 
 
 def _facet_matches(tool: Tool, facets: Filters) -> float:
-    return sum(bool(set(wanted) & set(have)) for wanted, have in (
-        (facets.hazards, tool.hazards), (facets.kinds, (tool.kind,)),
-        (facets.scales, tool.scale))) + _land_match(tool, facets.funding.lands) + PHASE_WEIGHT * (
-        bool(set(facets.phases) & set(tool.phases)))
+    """How many of the question's facets the tool has: a hazard, kind, scale or Land counts
+    one, a phase PHASE_WEIGHT (most tools list several phases)."""
+    shared = [bool(set(wanted) & set(have)) for wanted, have in (
+        (facets.hazards, tool.hazards), (facets.kinds, (tool.kind,)), (facets.scales, tool.scale))]
+    phase = bool(set(facets.phases) & set(tool.phases))
+    return sum(shared) + _land_match(tool, facets.funding.lands) + PHASE_WEIGHT * phase
 
 
 def _land_match(tool: Tool, lands: tuple[str, ...]) -> int:
