@@ -312,12 +312,12 @@ def realdocs_dataset(multilingual: str = "") -> Collected | None:
     return collect("realdocs", "passages", assistant.retriever, queries, qrels)
 
 
-def table(datasets: list[Collected], setting: Setting) -> None:
+def table(datasets: list[Collected], setting: Setting, multilingual: str = "USE-m v3") -> None:
     print(f"\n{'dataset':18} {'run':22} {'nDCG@10':>8} {'en':>7} {'de':>7} {'extra':>18}")
     for data in datasets:
         runs = {"bm25": run_of(data, ("bm25",), setting),
                 "dense (MiniLM)": run_of(data, ("dense",), setting),
-                "dense (USE-m v3)": run_of(data, ("dense_multilingual",), setting),
+                f"dense ({multilingual})": run_of(data, ("dense_multilingual",), setting),
                 "hybrid": run_of(data, SIGNALS, setting),
                 "hybrid (as retrieved)": data.live, **data.extra}
         for name, run in runs.items():
@@ -403,10 +403,11 @@ def main() -> None:
         datasets = retrieve_all(args.datasets.split(","), args.multilingual)
         if args.collected:
             args.collected.write_bytes(pickle.dumps(datasets))
-    table(datasets, shipped())
+    label = args.multilingual or "USE-m v3"
+    table(datasets, shipped(), label)
     for method in filter(None, args.fusions.split(",")):
         print(f"\n# chunk fusion: {method}")
-        table(datasets, replace(shipped(), fusion=method))
+        table(datasets, replace(shipped(), fusion=method), label)
     if args.cv and len(datasets) > 1:
         cross_validate(datasets, candidates())
 
