@@ -13,13 +13,17 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from assistant.retrieval import proximity
+from assistant.retrieval.proximity import Sequences
 from ingest.chunk.split import embedding_text
 from ingest.core.language import compound_terms, index_terms, query_terms
 from ingest.core.records import Chunk
 
-__all__ = ["chunk_terms", "chunk_compound_terms", "LexicalIndex", "PARTS_DIRECTORY"]
+__all__ = ["chunk_terms", "chunk_compound_terms", "LexicalIndex", "PARTS_DIRECTORY",
+           "SEQUENCES_DIRECTORY"]
 
 PARTS_DIRECTORY = "parts"  # the parts index's files, in a folder beside the main index's
+SEQUENCES_DIRECTORY = "sequences"  # the chunks' stems in order (proximity.py), likewise
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -39,6 +43,10 @@ def chunk_compound_terms(chunk: Chunk) -> list[str]:
 
 
 def _bm25(terms: list[list[str]]) -> bm25s.BM25:
+    return _bm25_and_ids(terms)[0]
+
+
+def _bm25_and_ids(terms: list[list[str]]) -> tuple[bm25s.BM25, list[list[int]]]:
     # Token ids straight away: at 100k chunks the lists of stem strings (one new str per
     # token) were the largest thing in memory while indexing (peak RSS 1.8 GB).
     vocabulary: dict[str, int] = {}
@@ -46,7 +54,7 @@ def _bm25(terms: list[list[str]]) -> bm25s.BM25:
            for chunk in terms]
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index((ids, vocabulary), show_progress=False)
-    return bm25
+    return bm25, ids
 
 
 class LexicalIndex:
@@ -62,22 +70,30 @@ class LexicalIndex:
         self.chunks = chunks
         self._bm25: bm25s.BM25 | None = None
         self._parts: bm25s.BM25 | None = None
+        self._sequences: Sequences | None = None
         if chunks:
-            self._bm25 = _bm25([chunk_terms(c) for c in chunks])
+            self._bm25, ids = _bm25_and_ids([chunk_terms(c) for c in chunks])
+            # chunk_terms: a chunk's own stems in order, then as many of its German view
+            self._sequences = Sequences.of([chunk[:len(chunk) // 2] for chunk in ids])
+            del ids
             self._parts = _bm25([chunk_compound_terms(c) for c in chunks])
         self._set_vocabularies()
 
     def _set_vocabularies(self) -> None:
+        self._ids: dict[str, int] = self._bm25.vocab_dict if self._bm25 is not None else {}
+        self._tools = np.flatnonzero([c.kind == "tool" for c in self.chunks])
         self._vocabulary = set(self._bm25.vocab_dict) if self._bm25 is not None else set()
         self._parts_vocabulary = set(self._parts.vocab_dict) - {"\u2205"} \
             if self._parts is not None else set()
 
     def save(self, directory: Path) -> None:
         """Write the BM25 matrices and vocabularies into an existing, empty directory."""
-        if self._bm25 is not None and self._parts is not None:
+        if self._bm25 is not None and self._parts is not None and self._sequences is not None:
             self._bm25.save(directory, show_progress=False)
             (directory / PARTS_DIRECTORY).mkdir()
             self._parts.save(directory / PARTS_DIRECTORY, show_progress=False)
+            (directory / SEQUENCES_DIRECTORY).mkdir()
+            self._sequences.save(directory / SEQUENCES_DIRECTORY)
 
     @classmethod
     def load(cls, chunks: list[Chunk], directory: Path) -> LexicalIndex:
@@ -90,9 +106,11 @@ class LexicalIndex:
         index = cls.__new__(cls)
         index.chunks = chunks
         index._bm25 = index._parts = None
+        index._sequences = None
         if chunks:
             index._bm25 = _load_checked(directory, len(chunks))
             index._parts = _load_checked(directory / PARTS_DIRECTORY, len(chunks))
+            index._sequences = Sequences.load(directory / SEQUENCES_DIRECTORY, len(chunks))
         index._set_vocabularies()
         return index
 
@@ -111,7 +129,24 @@ class LexicalIndex:
             scores += np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
         if self._parts is not None and parts:
             scores += np.asarray(self._parts.get_scores(parts), dtype=np.float32)
+        if self._sequences is not None and terms:
+            self._raise_near(scores, query, language)
         return scores
+
+    def _raise_near(self, scores: np.ndarray, query: str, language: str | None) -> None:
+        """proximity.py's bonus for the best chunks and every tool that match: the question's
+        own stems (both languages' when not known), which meet each chunk's own."""
+        assert self._sequences is not None
+        languages = ("en", "de") if language is None else \
+            (language if language in ("en", "de") else "en",)
+        question = [self._ids[t] for lang in languages
+                    for t in index_terms(query, lang, split=False) if t in self._ids]
+        if len(set(question)) < 2:
+            return
+        best = self.top(scores, proximity.DEPTH)
+        candidates = np.union1d([i for i, _ in best],
+                                self._tools[scores[self._tools] > 0]).astype(np.int64)
+        proximity.raise_near(scores, self._sequences, question, candidates)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None,
                language: str | None = None, translations: tuple[str, ...] = ()

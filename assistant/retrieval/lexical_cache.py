@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from assistant.retrieval import lexical
+from assistant.retrieval import lexical, proximity
 from assistant.retrieval.lexical import LexicalIndex
 from ingest.chunk.split import embedding_text
 from ingest.core import compounds
@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 
 _META = "meta.json"
 # the layout of an entry; bump it when this module writes something else (2: the parts index
-# of German compounds in a folder of the entry, lexical.PARTS_DIRECTORY)
-_FORMAT = 2
+# of German compounds in a folder of the entry, lexical.PARTS_DIRECTORY; 3: the chunks' stems in
+# order, lexical.SEQUENCES_DIRECTORY)
+_FORMAT = 3
 _STALE_TEMP_SECONDS = 3600.0  # a writer's temporary directory older than this was abandoned
 
 
@@ -64,7 +65,7 @@ class CacheKey:
 def analyzer_fingerprint() -> str:
     """Changes when the terms an index holds could change: our analysis code or its libraries."""
     digest = hashlib.sha256()
-    for module in (text, compounds, lexical):
+    for module in (text, compounds, lexical, proximity):
         digest.update(Path(module.__file__ or "").read_bytes())
     # the compound splitter's word lists: a new word can split words it did not split before
     for word_list in (compounds.VOCABULARY_FILE, text.GLOSSARY_FILE):
