@@ -106,17 +106,43 @@ def copy_tools(target: Path, ids: list[str]) -> Path:
     return target
 
 
+SHIPPED_COLLECTION = "shipped"
+
+
 @pytest.fixture(scope="session")
-def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
-    """An assistant over the whole shipped corpus, built once for the session."""
+def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A data dir with the whole shipped corpus indexed, built once for the session and closed.
+    Building it took 60-120 s on this machine, each time: every user takes a copy
+    (`copy_shipped_index`), so none sees another's writes and this one is never opened again."""
     from assistant.service import Assistant
 
-    data = tmp_path_factory.mktemp("shipped")
+    data = tmp_path_factory.mktemp("shipped-index") / "data"
     settings = Settings.from_env(environ={}, data_dir=data, corpus_dir=CORPUS,
-                                 collection="shipped")
+                                 collection=SHIPPED_COLLECTION)
     assistant = Assistant(settings, embedder=embedder)
     report = assistant.ensure_index()
     assert report is not None and not report.failed, report and report.failed
+    assistant.store.close()
+    return data
+
+
+def copy_shipped_index(shipped_index: Path, data_dir: Path) -> Path:
+    """A copy of the session's shipped index as `data_dir` (collection SHIPPED_COLLECTION)."""
+    shutil.copytree(shipped_index, data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder,
+                      shipped_index: Path):
+    """An assistant over the whole shipped corpus, on its own copy of the session's index."""
+    from assistant.service import Assistant
+
+    data = copy_shipped_index(shipped_index, tmp_path_factory.mktemp("shipped") / "data")
+    settings = Settings.from_env(environ={}, data_dir=data, corpus_dir=CORPUS,
+                                 collection=SHIPPED_COLLECTION)
+    assistant = Assistant(settings, embedder=embedder)
+    assert assistant.ensure_index() is None  # the copy is complete: nothing to build
     return assistant
 
 
