@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from ingest.core.errors import StoreUnavailable
@@ -21,15 +22,29 @@ SEARCH_EF = 500
 HNSW = {"space": "cosine", "ef_search": SEARCH_EF}
 
 
+# Chroma's SQLite can answer "database is locked" without waiting when two connections to one
+# folder (two stores, an ingest worker) race to write: SQLite's busy wait does not cover a read
+# turning into a write after another connection's commit. It happened once in CI under load
+# (tests/test_store.py's second open kept ef_search 100); a lock held for seconds was waited
+# out already, so only the race is retried here, a few times, before searches stay approximate.
+LOCK_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+
+
 def search_wide(collection: Any) -> None:
     """Raise an index's ef_search to SEARCH_EF when it was built with less (it persists). A
     failure only costs search precision, so it is logged, not raised."""
-    try:
-        hnsw = (collection.configuration_json or {}).get("hnsw") or {}
-        if hnsw.get("ef_search", 0) < SEARCH_EF:
-            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
-    except StoreUnavailable:
-        raise
-    except Exception as err:  # chromadb's own errors; an older index format
-        log.warning("could not raise the search width of %s to %d (%s); searches stay "
-                    "approximate", collection.name, SEARCH_EF, err)
+    for wait in (*LOCK_WAITS, None):
+        try:
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", 0) < SEARCH_EF:
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            return
+        except StoreUnavailable:
+            raise
+        except Exception as err:  # chromadb's own errors; an older index format
+            if wait is not None and "database is locked" in str(err):
+                time.sleep(wait)
+                continue
+            log.warning("could not raise the search width of %s to %d (%s); searches stay "
+                        "approximate", collection.name, SEARCH_EF, err)
+            return
