@@ -60,11 +60,24 @@ def test_tool_descriptions_gain_too() -> None:
     assert scores[3] > scores[2]
 
 
+def _near_pairs(positions: list[int], terms: list[int]) -> int:
+    """How many distinct term pairs of one chunk (term ids at positions) occur within
+    proximity.WINDOW of each other, read back from the bonus raise_near gives a score of 1."""
+    sequences = proximity.Sequences.of([[-1] * (max(positions) + 1)])
+    for where, t in zip(positions, terms, strict=True):
+        sequences.terms[where] = t
+    scores = np.ones(1, dtype=np.float64)
+    wanted = sorted(set(terms))
+    proximity.raise_near(scores, sequences, wanted, np.array([0]))
+    pairs = len(wanted) * (len(wanted) - 1) // 2
+    return round((scores[0] - 1.0) / proximity.WEIGHT * pairs) if pairs else 0
+
+
 def test_the_window_counts_stems_not_words() -> None:
     # stopwords are not in a chunk's stems, so 'the' and 'of' do not push words apart
-    assert proximity._near_pairs([0, proximity.WINDOW], [1, 2]) == 1
-    assert proximity._near_pairs([0, proximity.WINDOW + 1], [1, 2]) == 0
-    assert proximity._near_pairs([0, 1, 2], [1, 1, 2]) == 1  # a word beside itself is no pair
+    assert _near_pairs([0, proximity.WINDOW], [1, 2]) == 1
+    assert _near_pairs([0, proximity.WINDOW + 1], [1, 2]) == 0
+    assert _near_pairs([0, 1, 2], [1, 1, 2]) == 1  # a word beside itself is no pair
 
 
 def test_a_cached_index_scores_proximity_exactly_like_a_fresh_one(tmp_path: Path) -> None:

@@ -82,7 +82,6 @@ class LexicalIndex:
     def _set_vocabularies(self) -> None:
         self._ids: dict[str, int] = self._bm25.vocab_dict if self._bm25 is not None else {}
         self._tools = np.flatnonzero([c.kind == "tool" for c in self.chunks])
-        self._vocabulary = set(self._bm25.vocab_dict) if self._bm25 is not None else set()
         self._parts_vocabulary = set(self._parts.vocab_dict) - {"\u2205"} \
             if self._parts is not None else set()
 
@@ -121,7 +120,7 @@ class LexicalIndex:
                translations: tuple[str, ...] = ()) -> np.ndarray:
         """BM25 score of every chunk for the query in `language` (None: not known) and its
         translations into the other language (zeros where no term matches)."""
-        terms = [t for t in query_terms(query, language, translations) if t in self._vocabulary]
+        terms = [t for t in query_terms(query, language, translations) if t in self._ids]
         parts = [t for t in index_terms(query, "de") if t in self._parts_vocabulary] \
             if language in ("de", None) and self._parts is not None else []
         scores = np.zeros(len(self.chunks), dtype=np.float32)

@@ -98,14 +98,3 @@ def raise_near(scores: np.ndarray, sequences: Sequences, question: list[int],
     near_pairs = np.bincount(distinct // (m * m), minlength=len(candidates))
     scores[candidates] *= (1.0 + WEIGHT * near_pairs / (m * (m - 1) // 2)).astype(scores.dtype)
 
-
-def _near_pairs(positions: list[int], terms: list[int]) -> int:
-    """How many distinct term pairs of one chunk occur within WINDOW of each other."""
-    sequences = Sequences.of([[-1] * (max(positions) + 1)])
-    for where, t in zip(positions, terms, strict=True):
-        sequences.terms[where] = t
-    scores = np.ones(1, dtype=np.float64)
-    wanted = sorted(set(terms))
-    raise_near(scores, sequences, wanted, np.array([0]))
-    pairs = len(wanted) * (len(wanted) - 1) // 2
-    return round((scores[0] - 1.0) / WEIGHT * pairs) if pairs else 0
