@@ -119,6 +119,8 @@ class Glossary:
 
     def _head(self, word: str) -> tuple[str, ...]:
         """The longest leading part the glossary knows, with at least a part's length left."""
+        if len(word) > MAX_COMPOUND:  # each cut stems its head: quadratic in a long token
+            return ()
         for cut in range(len(word) - _MIN_HEAD_REST, _MIN_HEAD - 1, -1):
             head = word[:cut]
             for candidate in (head, head[:-1] if head.endswith(("s", "n")) else None):
