@@ -104,20 +104,20 @@ def fuse(rankings: Mapping[str, Sequence[Item]], weights: Mapping[str, float], k
         base = weights.get(signal, 1.0)
         extra = sum(weights.get(blind, 1.0) for blind, stand_in in STAND_INS.items()
                     if stand_in == signal and blind in rankings)
-
-        def weight_of(item: Item, base: float = base, extra: float = extra) -> float:
-            return base + extra if extra and unread is not None and unread(item) else base
-
+        boosted = frozenset(i for i in ranking if unread(i)) \
+            if extra and unread is not None else frozenset()
         found = (signal_scores or {}).get(signal)
         if chosen == "convex" and found:
             low, high = min(found.values()), max(found.values())
             span = high - low or 1.0
             for item in ranking:
-                scores[item] = scores.get(item, 0.0) + weight_of(item) * (
+                weight = base + extra if item in boosted else base
+                scores[item] = scores.get(item, 0.0) + weight * (
                     found.get(item, low) - low) / span / (k + 1)
         else:
             for rank, item in enumerate(ranking, start=1):
-                scores[item] = scores.get(item, 0.0) + weight_of(item) / (k + rank)
+                weight = base + extra if item in boosted else base
+                scores[item] = scores.get(item, 0.0) + weight / (k + rank)
         for rank, item in enumerate(ranking, start=1):
             ranks.setdefault(item, {})[signal] = rank
     return scores, ranks
