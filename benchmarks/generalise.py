@@ -143,8 +143,10 @@ def refuse(question: Question, signals: tuple[str, ...], setting: Setting) -> li
     weights = setting.weights.get(question.language, setting.weights["en"])
     found = {s: {i: h.signal_scores[s] for i, h in enumerate(hits) if s in h.signal_scores}
              for s in signals}
+    unread = (lambda i: hits[i].chunk.language not in ("", "en")) \
+        if question.language == "en" else None  # as hybrid.py's _fuse
     scores, _ = fusion.fuse(rankings, weights, setting.chunk_k, found,
-                            setting.fusion)  # type: ignore[arg-type]
+                            setting.fusion, unread=unread)  # type: ignore[arg-type]
     scores = fusion.prefer_language(scores, lambda i: hits[i].chunk.language,
                                     question.language, setting.chunk_k, setting.language_prior)
     order = sorted(scores, key=lambda i: (-scores[i], i))

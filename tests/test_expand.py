@@ -12,6 +12,21 @@ def test_german_compound_is_translated_by_its_parts() -> None:
     assert glossary.translate("Vorlage", "de") == []
 
 
+def test_compound_with_an_unknown_part_keeps_its_known_head() -> None:
+    # the old code translated a compound only when the glossary knew every part: nothing here
+    glossary = Glossary([("Grundwasser", ["groundwater"]), ("Bau", ["construction"])])
+    assert glossary.translate("Grundwasseranreicherung", "de") == ["groundwater"]
+    assert glossary.translate("Grundwasserxy", "de") == []  # too little left to be a part
+    assert glossary.translate("Bauanreicherung", "de") == []  # a head under five letters
+
+
+def test_compound_split_by_the_vocabulary_translates_the_known_parts() -> None:
+    # Management is a word of the compound vocabulary, not of the glossary
+    expansion = expand("Welche Rolle spielt integriertes Wasserressourcenmanagement?")
+    assert expansion.language == "de"
+    assert {"water", "resources"} <= set(expansion.translations)
+
+
 def test_phrases_and_both_directions() -> None:
     glossary = Glossary([("vulnerable Gruppen", ["vulnerable groups"]), ("Hitze", ["heat"])])
     assert glossary.translate("Schutz vulnerabler Gruppen bei Hitze", "de") == [

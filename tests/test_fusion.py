@@ -26,3 +26,22 @@ def test_a_signal_without_scores_is_fused_by_rank() -> None:
     first = 1 / (CHUNK_RRF_K + 1)
     assert abs(fused["a"] - (first + 1 / (CHUNK_RRF_K + 2))) < 1e-12
     assert abs(fused["b"] - (0.0 + first)) < 1e-12
+
+
+def test_the_multilingual_encoder_stands_in_where_the_english_model_cannot_read() -> None:
+    # An English question: the English model's first is English; the German page is first for
+    # the multilingual encoder and second lexically. Before, the English page won (two signals
+    # at full weight against one at half); with the stand-in the German page counts the
+    # multilingual rank at 0.5 + 1.0.
+    weights = {"bm25": 1.5, "dense": 1.0, "dense_multilingual": 0.5}
+    rankings = {"bm25": ["en", "de"], "dense": ["en"], "dense_multilingual": ["de", "en"]}
+    german = {"de"}.__contains__
+    plain, _ = fuse(rankings, weights, CHUNK_RRF_K)
+    assert plain["en"] > plain["de"]
+    fused, ranks = fuse(rankings, weights, CHUNK_RRF_K, unread=german)
+    assert fused["de"] == 1.5 / (CHUNK_RRF_K + 2) + 1.5 / (CHUNK_RRF_K + 1)
+    assert fused["en"] == plain["en"]  # what the English model reads keeps its weights
+    assert ranks["de"] == {"bm25": 2, "dense_multilingual": 1}
+    # without the English model's ranking there is no weight to hand on
+    alone, _ = fuse({"dense_multilingual": ["de"]}, weights, CHUNK_RRF_K, unread=german)
+    assert alone["de"] == 0.5 / (CHUNK_RRF_K + 1)

@@ -83,6 +83,9 @@ QUESTIONS: dict[str, Callable[[int], str]] = {
     "entities": lambda n: "&a" * (n // 2),
     "hyphens": lambda n: "a-" * (n // 2),
     "pipes": lambda n: "|" * n,
+    # a German question with one endless word: the glossary's known-head lookup of a compound
+    # stemmed every head of it (quadratic) before it was held to MAX_COMPOUND
+    "german-long-word": lambda n: "Wie hilft die Stadt bei Hitze? " + "wasser" * (n // 6),
 }
 
 

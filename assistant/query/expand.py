@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.core.compounds import split_compound
 from ingest.core.language import GLOSSARY_FILE, STOPWORDS, language_score, stem, words
 
 __all__ = ["GLOSSARY", "MAX_COMPOUND", "Expansion", "Glossary", "default_glossary", "expand",
@@ -22,6 +23,9 @@ __all__ = ["GLOSSARY", "MAX_COMPOUND", "Expansion", "Glossary", "default_glossar
 GLOSSARY = GLOSSARY_FILE
 _MAX_PHRASE = 3
 _MIN_PART = 3  # shortest compound part worth a lookup ('see', 'amt')
+# A known head alone stands for a compound only when it is a word of its own ('Grundwasser'),
+# not a fragment ('Ver-', 'Anti-'), and leaves a part behind.
+_MIN_HEAD, _MIN_HEAD_REST = 5, 5
 # Longest word taken apart as a compound: splitting tries every cut and recurses on the tail,
 # cubic in the word's length ('hitze' x 800 took 1.8 s); German compounds stay far below this.
 MAX_COMPOUND = 64
@@ -101,9 +105,29 @@ class Glossary:
         return list(dict.fromkeys(found))
 
     def _compound(self, word: str) -> list[str]:
-        """Translate the parts of a German compound the glossary does not know whole."""
-        parts = self._split(word)
-        return [t for part in parts or () for t in self._de.get((stem(part, "de"),), ())]
+        """Translate the parts of a German compound the glossary does not know whole.
+
+        Where the glossary's own parts do not cover the word, the parts the glossary knows
+        are translated all the same: from the compound splitter's cut (ingest/core/compounds.py,
+        whose vocabulary also holds words the glossary lacks: 'Wasserressourcenmanagement' ->
+        Wasser, Ressourcen, Management -> water, resources), else from the longest head the
+        glossary knows ('Grundwasseranreicherung' -> groundwater). An untranslated compound
+        gave the English signals nothing of the question's topic.
+        """
+        parts = self._split(word) or split_compound(word) or self._head(word)
+        return [t for part in parts for t in self._de.get((stem(part, "de"),), ())]
+
+    def _head(self, word: str) -> tuple[str, ...]:
+        """The longest leading part the glossary knows, with at least a part's length left."""
+        if len(word) > MAX_COMPOUND:  # each cut stems its head: quadratic in a long token
+            return ()
+        for cut in range(len(word) - _MIN_HEAD_REST, _MIN_HEAD - 1, -1):
+            head = word[:cut]
+            for candidate in (head, head[:-1] if head.endswith(("s", "n")) else None):
+                if candidate and len(candidate) >= _MIN_HEAD and \
+                        (stem(candidate, "de"),) in self._de:
+                    return (candidate,)
+        return ()
 
     @lru_cache(maxsize=4096)  # noqa: B019  (one Glossary per process; words repeat)
     def _split(self, word: str) -> tuple[str, ...] | None:

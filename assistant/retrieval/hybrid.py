@@ -356,7 +356,11 @@ def _fuse(chunks: list[Chunk], rankings: dict[str, list[int]],
     """The chunks at the positions the signals found, by their fused score (with the
     document-language prior when the question's language is known)."""
     signal_scores = signal_scores or {}
-    scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K, signal_scores)
+    # the English model read an English (or unknown) question as it stands: German chunks are
+    # out of its reach, the multilingual encoder stands in (fusion.STAND_INS)
+    unread = (lambda p: chunks[p].language not in ("", "en")) if language in (None, "en") \
+        else None
+    scores, ranks = fuse(rankings, weights or {}, CHUNK_RRF_K, signal_scores, unread=unread)
     if language is not None:
         scores = prefer_language(scores, lambda p: chunks[p].language, language, CHUNK_RRF_K)
     order = sorted(scores, key=lambda p: (-scores[p], p))
