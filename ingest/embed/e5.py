@@ -36,7 +36,8 @@ from ingest.embed.query_cache import QueryCache
 __all__ = ["E5_DIM", "QUERY", "PASSAGE", "Windows", "E5Encoder"]
 
 E5_DIM = 384
-QUERY, PASSAGE = "query: ", "passage: "
+QUERY = "query: "
+PASSAGE = "passage: "
 # Padded tokens per passage batch: attention holds rows x 12 heads x length^2 floats, 100 MB
 # for 8 windows of 512; 32 texts of 128 tokens fit as well.
 _TOKEN_BUDGET = 4096

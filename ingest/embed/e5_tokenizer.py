@@ -26,9 +26,8 @@ import struct
 import uuid
 from pathlib import Path
 
-import sentencepiece
-
 from ingest.embed.e5_weights import Vocabulary, read_vocabulary
+from ingest.embed.pieces import SentencePieceProcessor
 
 __all__ = ["META", "E5Tokenizer"]
 
@@ -85,7 +84,7 @@ class E5Tokenizer:
         vocabulary = read_vocabulary(model_file, pieces=sp is None)
         if sp is None:
             proto = model_proto(vocabulary)
-            sp = sentencepiece.SentencePieceProcessor(model_proto=proto)
+            sp = SentencePieceProcessor(model_proto=proto)
             if cache_file is not None:
                 self._save(cache_file, proto)
         self._sp = sp
@@ -96,9 +95,9 @@ class E5Tokenizer:
                              f"pieces, the model file {vocabulary.size}")
 
     @staticmethod
-    def _cached(file: Path) -> sentencepiece.SentencePieceProcessor | None:
+    def _cached(file: Path) -> SentencePieceProcessor | None:
         try:
-            return sentencepiece.SentencePieceProcessor(model_proto=file.read_bytes())
+            return SentencePieceProcessor(model_proto=file.read_bytes())
         except FileNotFoundError:
             return None
         except (OSError, RuntimeError) as err:  # damaged: built again
