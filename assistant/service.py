@@ -28,6 +28,7 @@ from ingest.core.settings import Settings
 from ingest.embed.multilingual import make_multilingual_embedder
 from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
+from ingest.embed.tool_encoder import make_tool_encoder
 from ingest.index.status import IndexStatus
 from ingest.index.store import Store, index_spec
 from ingest.pipeline.run import FileResult, Ingestor, IngestReport
@@ -66,9 +67,12 @@ class Assistant:
             settings.embed_model, question_engine="numpy" if one_shot else "torch")
         self.multilingual = make_multilingual_embedder(settings.multilingual_model,
                                                        settings.data_dir / "cache")
+        self.tool_encoder = make_tool_encoder(settings.tool_encoder, settings.data_dir / "cache",
+                                              engine="numpy" if one_shot else "torch")
         self.store = store or open_store(settings, self.embedder, self.multilingual)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual,
-                                   cache_dir=settings.data_dir / "cache")
+                                   cache_dir=settings.data_dir / "cache",
+                                   tool_encoder=self.tool_encoder)
         self.writer: ProseWriter | None = None  # None: extractive answers only
         if settings.llm_url:  # httpx is imported only for a configured endpoint
             from assistant.answer.llm import ProseWriter

@@ -51,7 +51,10 @@ from ingest.core.records import Hit, Retrieval
 CLIMATE_FEVER = Path("/work/shared/benchmarks/climate-fever-dev")
 EMBED_CACHE = Path("/tmp/toolbox-generalise")
 REALDOCS_INDEX = CACHE / "realdocs-index"  # per checkout: worktrees read their own reader
-SIGNALS = ("bm25", "dense", "dense_multilingual")
+SIGNALS = ("bm25", "dense", "dense_multilingual", "dense_e5")
+# the hybrid before the tool encoder (TOOLBOX_TOOL_ENCODER=none): USE-m scores the tools
+BEFORE = SIGNALS[:3]
+USE_M_TOOLS = "use_m_tools"  # USE-m's tool ranking, kept beside e5's to fuse BEFORE again
 ONE, FOLLOW = ":one", ":follow"  # the follow-up dataset's two forms of a case, by id suffix
 
 
@@ -128,6 +131,13 @@ def collect(name: str, target: str, retriever: Any, queries: dict[str, dict[str,
         text = str(record["text"])
         analysis = pipeline.analyse(text)
         retrieval, _, intent = pipeline.search(retriever, text, analysis=analysis, top_k=1)
+        if "dense_e5" in retrieval.tool_rankings:  # USE-m's too, for BEFORE
+            alone = pipeline.search(retriever, text, analysis=analysis, top_k=1, options=(
+                pipeline.Options(signals=frozenset({"dense_multilingual"}))))[0]
+            if "dense_multilingual" in alone.tool_rankings:
+                retrieval = replace(retrieval, tool_rankings={
+                    **retrieval.tool_rankings,
+                    USE_M_TOOLS: alone.tool_rankings["dense_multilingual"]})
         questions.append(Question(query_id, text, analysis.language, retrieval,
                                   Filters().merged(intent.filters), intent.facets))
     data = Collected(name, target, qrels, questions, {})
@@ -173,14 +183,22 @@ def run_of(data: Collected, signals: tuple[str, ...], setting: Setting, refused:
             if data.target == "passages":
                 run[q.query_id] = pages_of(hits)
                 continue
-            retrieval = Retrieval(hits, {s: r for s, r in q.retrieval.tool_rankings.items()
-                                         if s in signals}, q.language, q.retrieval.tools)
+            retrieval = Retrieval(hits, tool_rankings(q, signals), q.language, q.retrieval.tools)
             ranked = rank_tools(q.text, retrieval, retrieval.tools, q.filters, 100,
                                 facets=q.facets)
             run[q.query_id] = [r.tool.id for r in ranked]
     finally:
         rank.TOOL_RRF_K, rank.fusion_weights, rank.PASSAGE_EVIDENCE, rank.CHUNK_RRF_K = saved
     return run
+
+
+def tool_rankings(q: Question, signals: tuple[str, ...]) -> dict[str, list[str]]:
+    """The question's tool rankings of these signals; without dense_e5, USE-m's tool ranking
+    (when it was kept apart) as dense_multilingual's, as the app ranks tools without e5."""
+    found = dict(q.retrieval.tool_rankings)
+    if "dense_e5" not in signals and USE_M_TOOLS in found:
+        found["dense_multilingual"] = found[USE_M_TOOLS]
+    return {s: r for s, r in found.items() if s in signals}
 
 
 def ndcg(data: Collected, run: dict[str, list[str]], language: str | None = None,
@@ -320,6 +338,8 @@ def table(datasets: list[Collected], setting: Setting, multilingual: str = "USE-
         runs = {"bm25": run_of(data, ("bm25",), setting),
                 "dense (MiniLM)": run_of(data, ("dense",), setting),
                 f"dense ({multilingual})": run_of(data, ("dense_multilingual",), setting),
+                "dense (e5, tools)": run_of(data, ("dense_e5",), setting),
+                "hybrid without e5": run_of(data, BEFORE, setting),
                 "hybrid": run_of(data, SIGNALS, setting),
                 "hybrid (as retrieved)": data.live, **data.extra}
         for name, run in runs.items():

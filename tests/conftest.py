@@ -107,6 +107,9 @@ def copy_tools(target: Path, ids: list[str]) -> Path:
 
 
 SHIPPED_COLLECTION = "shipped"
+# kept between test runs (CI may cache the folder): assistant/retrieval/vector_cache.embedded
+TEXT_VECTORS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
+    / "toolbox-tests" / "text-vectors"
 
 
 @pytest.fixture(scope="session")
@@ -119,10 +122,16 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) 
     data = tmp_path_factory.mktemp("shipped-index") / "data"
     settings = Settings.from_env(environ={}, data_dir=data, corpus_dir=CORPUS,
                                  collection=SHIPPED_COLLECTION)
+    # The tool encoder's vectors of the 152 tools (e5: 3-5 minutes on a busy CI machine) are
+    # cached by text and encoder, so a copy kept between runs is never wrong, only incomplete.
+    if TEXT_VECTORS.is_dir():
+        shutil.copytree(TEXT_VECTORS, data / "cache" / "text-vectors")
     assistant = Assistant(settings, embedder=embedder)
     report = assistant.ensure_index()
     assert report is not None and not report.failed, report and report.failed
     assistant.store.close()
+    if (data / "cache" / "text-vectors").is_dir():
+        shutil.copytree(data / "cache" / "text-vectors", TEXT_VECTORS, dirs_exist_ok=True)
     return data
 
 

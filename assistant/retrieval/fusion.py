@@ -20,10 +20,12 @@ Item = TypeVar("Item", bound=Hashable)
 Mode = Literal["hybrid", "bm25", "dense"]
 Fusion = Literal["rrf", "convex"]
 # The signals each mode fuses: lexical, the English model, the multilingual encoder.
+# dense_e5: the tool encoder (ingest/embed/tool_encoder.py), which scores the tools alone, in
+# place of the multilingual encoder's tool scores; passages keep the two others.
 SIGNALS: dict[str, frozenset[str]] = {
-    "hybrid": frozenset({"bm25", "dense", "dense_multilingual"}),
+    "hybrid": frozenset({"bm25", "dense", "dense_multilingual", "dense_e5"}),
     "bm25": frozenset({"bm25"}),
-    "dense": frozenset({"dense", "dense_multilingual"}),
+    "dense": frozenset({"dense", "dense_multilingual", "dense_e5"}),
 }
 
 # k and the weights were chosen by leave-one-dataset-out cross-validation over four sets
@@ -41,8 +43,14 @@ TOOL_RRF_K = 10
 # passages: a guide passage naming a tool (assistant/retrieval/tool_ranking.py).
 # The multilingual encoder is the weakest signal on English text (CLIMATE-FEVER dev nDCG@10
 # 0.290 alone, against 0.354 for MiniLM and 0.377 for BM25), hence its half weight.
+# dense_e5 (the tools by e5, in place of USE-m's tool scores): 1.0, by 5-fold cross-validation
+# over the built-in questions (benchmarks/e5_tool_weight.py; grid 0.25-2): the folds chose
+# 0.75-1.25 (1.25 three times), held out tools nDCG@10 0.795 against 0.788 without e5. On all
+# questions 0.75, 1.0 and 1.25 are within 0.001 (0.800-0.801); the follow-ups' two-turn form
+# falls as the weight rises (0.796, 0.794, 0.789; 0.807 without e5), so the middle of the
+# folds' choices.
 DEFAULT_WEIGHTS: dict[str, float] = {"bm25": 1.5, "dense": 1.0, "dense_multilingual": 0.5,
-                                     "passages": 1.0}
+                                     "dense_e5": 1.0, "passages": 1.0}
 WEIGHTS: dict[str, dict[str, float]] = {
     "en": DEFAULT_WEIGHTS,
     # A German question's passages are found less precisely (its lexical text carries several

@@ -3,9 +3,9 @@ collection, by the multilingual encoder) over the same chunks, fused by weighted
 
 Two things come back for a question: the chunks that answer it (passages to cite) and, per
 signal, every tool ordered by how well its own description matches. Tools are few (hundreds,
-not the 100k chunks documents bring), so their vectors (both encoders', read from the store)
-live in memory and each tool is scored exactly, instead of hoping it surfaces among the nearest
-chunks.
+not the 100k chunks documents bring), so their vectors (both encoders', read from the store,
+and the tool encoder's, embedded once per text and cached) live in memory and each tool is
+scored exactly, instead of hoping it surfaces among the nearest chunks.
 
 The in-memory side (chunk table, BM25, filter masks, tool records and vectors) is a snapshot of
 the store, rebuilt when the store's revision moves, so several app instances on one Chroma
@@ -75,13 +75,15 @@ class Snapshot:
     tool_positions: np.ndarray  # positions in `chunks` of the tools' own chunks
     tool_vectors: np.ndarray  # their embeddings, row for row
     tool_vectors_multilingual: np.ndarray | None  # the same by the multilingual embedder
+    tool_vectors_e5: np.ndarray | None = None  # the same by the tool encoder, when there is one
 
     @classmethod
     def load(cls, store: Store, embedder: Embedder, multilingual: Encoder | None = None,
-             cache_dir: Path | None = None) -> Snapshot:
+             cache_dir: Path | None = None, tool_encoder: Encoder | None = None) -> Snapshot:
         """`cache_dir`: where the chunk table, BM25 index and tool vectors of a store state are
         cached between starts (chunk_cache.py, lexical_cache.py, vector_cache.py); None: no
-        caches."""
+        caches. `tool_encoder`: the third encoder (ingest/embed/tool_encoder.py), whose tool
+        vectors no store keeps: they are embedded here, cached by text."""
         started = time.perf_counter()
         revision = store.revision()
         key = CacheKey(store.name, store.generation, revision)
@@ -117,6 +119,9 @@ class Snapshot:
             tool_vectors=vectors(embedder, "dense"),
             tool_vectors_multilingual=None if multilingual is None else vectors(
                 multilingual, "multilingual"),
+            tool_vectors_e5=None if tool_encoder is None or not tool_chunks else
+            vector_cache.embedded(tool_encoder, [embedding_text(c) for c in tool_chunks],
+                                  cache_dir and cache_dir / "text-vectors"),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)
@@ -125,14 +130,17 @@ class Snapshot:
 
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, multilingual: Encoder | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, tool_encoder: Encoder | None = None) -> None:
         """`multilingual`: a second, cross-lingual embedder (ingest/embed/multilingual.py) that
         ranks the chunks (when the store keeps its vectors) and the tools once more; None to go
         without. `cache_dir`: where the chunk table and BM25 index are cached between starts;
-        None to derive them afresh every time."""
+        None to derive them afresh every time. `tool_encoder`: a third encoder
+        (ingest/embed/tool_encoder.py) that scores the tools (signal `dense_e5`) in place of
+        the multilingual one; None: the multilingual encoder scores them."""
         self.store = store
         self.embedder = embedder
         self.multilingual = multilingual
+        self.tool_encoder = tool_encoder
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
         # The multilingual side of a question (its embedding and k-NN) runs on a side thread
@@ -140,8 +148,11 @@ class Retriever:
         # a core each instead of one after the other. Only while no other question uses it:
         # when many ask at once the cores are busy anyway, and the hand-over between threads
         # then costs more than it saves.
+        # The tool encoder's embedding, the longest of the three (e5 twice MiniLM's), likewise.
         self._side = ThreadPoolExecutor(1, thread_name_prefix="retrieve-multilingual")
         self._side_free = threading.Semaphore(1)
+        self._tool_side = ThreadPoolExecutor(1, thread_name_prefix="retrieve-tool-encoder")
+        self._tool_side_free = threading.Semaphore(1)
         self._reloader = ThreadPoolExecutor(1, thread_name_prefix="snapshot-reload")
         self._reloading: Future[None] | None = None
         self._snapshot = self._load()
@@ -181,7 +192,8 @@ class Retriever:
 
     def _load(self) -> Snapshot:
         with long_lived():  # millions of objects at 100k chunks (assistant/retrieval/long_lived.py)
-            return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir)
+            return Snapshot.load(self.store, self.embedder, self.multilingual, self.cache_dir,
+                                 self.tool_encoder)
 
     def search(self, query: str, filters: Filters = Filters(), mode: Mode = "hybrid",
                k: int = CANDIDATES) -> list[Hit]:
@@ -213,8 +225,13 @@ class Retriever:
         chunk_scores: dict[str, dict[int, float]] = {}
         tool_scores: dict[str, np.ndarray] = {}
         where = filters.where(snapshot.masks.any_superseded)
+        e5: Future[np.ndarray] | None = None
+        if "dense_e5" in wanted and self.tool_encoder is not None \
+                and snapshot.tool_vectors_e5 is not None:  # first: e5 is the slowest of the three
+            e5 = _on_side(self._tool_side, self._tool_side_free, self.tool_encoder.embed_query,
+                          query)
         english: Future[np.ndarray] | None = None
-        if "dense" in wanted:  # started first, the longest step; BM25 runs meanwhile
+        if "dense" in wanted:  # started early, a long step; BM25 runs meanwhile
             foreign = language not in (None, "en") and not self.embedder.multilingual \
                 and translated_text
             # One vector per question ranks chunks and tools. An English-only model gets a
@@ -229,14 +246,10 @@ class Retriever:
             # were (German 0.767 -> 0.766).
             english = self.embedder.embed_query_soon(
                 f"{content_words(query)} {translated_text}" if foreign else query)
-        across: Future[_Side] | None = None
-        side: _Side | None = None  # its ranking (with similarities) and tool scores
+        across: Future[_Side] | None = None  # its ranking (with similarities) and tool scores
         if "dense_multilingual" in wanted and self.multilingual is not None:
-            if self._side_free.acquire(blocking=False):
-                across = self._side.submit(self._multilingual, snapshot, query, k, where, mask)
-                across.add_done_callback(lambda _: self._side_free.release())
-            else:
-                side = self._multilingual(snapshot, query, k, where, mask)
+            across = _on_side(self._side, self._side_free, self._multilingual, snapshot, query,
+                              k, where, mask, e5 is None)
         if "bm25" in wanted:
             scores = snapshot.lexical.scores(lexical_text or query, language, translations)
             found = LexicalIndex.top(scores, k, mask)
@@ -250,10 +263,10 @@ class Retriever:
             chunk_scores["dense"] = dict(nearest)
             if len(snapshot.tool_positions):
                 tool_scores["dense"] = snapshot.tool_vectors @ vector
+        if e5 is not None and snapshot.tool_vectors_e5 is not None:
+            tool_scores["dense_e5"] = snapshot.tool_vectors_e5 @ e5.result()
         if across is not None:
-            side = across.result()
-        if side is not None:
-            side_ranking, side_scores = side
+            side_ranking, side_scores = across.result()
             if side_ranking is not None:
                 chunk_rankings["dense_multilingual"] = [p for p, _ in side_ranking]
                 chunk_scores["dense_multilingual"] = dict(side_ranking)
@@ -270,18 +283,18 @@ class Retriever:
         )
 
     def _multilingual(self, snapshot: Snapshot, query: str, k: int,
-                      where: dict[str, Any] | None, mask: np.ndarray | None
+                      where: dict[str, Any] | None, mask: np.ndarray | None, tools: bool = True
                       ) -> _Side:
         """The multilingual encoder's chunk ranking (with similarities) and tool scores (None:
-        not available)."""
+        not available, or not `tools`: the tool encoder scores them)."""
         if self.multilingual is None:
             return None, None
         vector = self.multilingual.embed_query(query)
         ranking = self._nearest(snapshot, vector, k, where, mask, "multilingual") \
             if self.store.has_multilingual else None
         scores = snapshot.tool_vectors_multilingual @ vector \
-            if snapshot.tool_vectors_multilingual is not None and len(snapshot.tool_positions) \
-            else None
+            if tools and snapshot.tool_vectors_multilingual is not None \
+            and len(snapshot.tool_positions) else None
         return ranking, scores
 
     def _nearest(self, snapshot: Snapshot, vector: np.ndarray, k: int,
@@ -318,6 +331,18 @@ class Retriever:
         nearest = self.store.nearest(vector, k, where, field)
         return [(snapshot.position[cid], similarity) for cid, similarity in nearest
                 if cid in snapshot.position]
+
+
+def _on_side(pool: ThreadPoolExecutor, free: threading.Semaphore, work: Any, *args: Any
+             ) -> Future[Any]:
+    """`work` on the side thread when no other question uses it, else done now."""
+    if free.acquire(blocking=False):
+        started = pool.submit(work, *args)
+        started.add_done_callback(lambda _: free.release())
+        return started
+    done: Future[Any] = Future()
+    done.set_result(work(*args))
+    return done
 
 
 def _log_failure(reloading: Future[None]) -> None:

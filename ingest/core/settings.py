@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("multilingual_model", "TOOLBOX_MULTILINGUAL_MODEL", DEFAULT_MULTILINGUAL_MODEL,
             "Second, cross-lingual embedder: `use-multilingual-v3` (bundled), a "
             "sentence-transformers model name or path, or `none` to turn it off."),
+    Setting("tool_encoder", "TOOLBOX_TOOL_ENCODER", "multilingual-e5-small",
+            "Third encoder, for the tools' own descriptions and the question scoring them "
+            "(passages keep the two above): `multilingual-e5-small`, or `none` to score tools "
+            "with the multilingual encoder instead."),
     Setting("chunk_size", "TOOLBOX_CHUNK_SIZE", 1000, "Target chunk length in characters."),
     Setting("chunk_overlap", "TOOLBOX_CHUNK_OVERLAP", 150,
             "Characters repeated between neighbouring chunks of one page."),
@@ -103,6 +107,7 @@ class Settings:
     collection: str
     embed_model: str
     multilingual_model: str
+    tool_encoder: str
     chunk_size: int
     chunk_overlap: int
     max_file_mb: int
