@@ -29,12 +29,14 @@ def questions() -> list[str]:
 
     lines = (CORPUS / "benchmark" / "queries.jsonl").read_text(encoding="utf-8").splitlines()
     texts = [str(json.loads(line)["text"]) for line in lines if line]
-    return texts[::2]  # every other: keyword, question and situation types, en and de
+    # every fourth: keyword, question and situation types, en and de (benchmarks/e5_agreement.py
+    # compares all 300 and 410 tool texts; here the suite's time counts)
+    return texts[::4]
 
 
 def tool_texts() -> list[str]:
     texts = []
-    for path in sorted((CORPUS / "tools").glob("*.yaml"))[:24]:
+    for path in sorted((CORPUS / "tools").glob("*.yaml"))[:10]:
         for tool in read_tools(path):
             texts.append(f"{tool.name}: {tool.description}")
             if tool.description_de:
@@ -74,14 +76,14 @@ def cosine_floor(ours: np.ndarray, theirs: np.ndarray, texts: list[str]) -> None
 
 def test_questions_agree_with_the_engine(e5: E5Encoder, engine: object) -> None:
     texts = questions() + EDGE
-    assert len(texts) >= 120 and any(not t.isascii() for t in texts)
+    assert len(texts) >= 70 and any(not t.isascii() for t in texts)
     ours = np.stack([e5.embed_query(text) for text in texts])
     cosine_floor(ours, engine.query(texts), texts)  # type: ignore[attr-defined]
 
 
 def test_tool_descriptions_agree_with_the_engine(e5: E5Encoder, engine: object) -> None:
     texts = tool_texts() + EDGE
-    assert len(texts) + len(questions()) + len(EDGE) >= 200  # with the questions' test
+    assert len(texts) + len(questions()) + len(EDGE) >= 100  # with the questions' test
     theirs = engine.passage(texts)  # type: ignore[attr-defined]
     cosine_floor(e5.embed_documents(texts), theirs, texts)
     # other batches (of 5, the long text's windows among them) give the same vectors
