@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # imported where used: a question needs neither (one-shot `as
     from assistant.evaluation.evaluate import Evaluation, Progress
     from assistant.evaluation.feedback import FeedbackStore
 
-__all__ = ["MAX_QUESTION_CHARS", "open_store", "Assistant"]
+__all__ = ["MAX_QUESTION_CHARS", "checked_question", "open_store", "Assistant"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,17 @@ def open_store(settings: Settings, embedder: Embedder,
                                                   settings.data_dir / "cache")
     spec = index_spec(embedder, multilingual, settings.chunk_size, settings.chunk_overlap)
     return Store.open(settings, spec)
+
+
+def checked_question(question: str | None) -> str:
+    """The question as `Assistant.ask` takes it (trimmed, at most MAX_QUESTION_CHARS); raises
+    EmptyQuestion, in the question's language, for one without a letter or digit. Needs no
+    index: the CLI asks it first, so an empty question neither loads the models nor builds the
+    index of a first start."""
+    question = (question or "").strip()[:MAX_QUESTION_CHARS]
+    if not any(ch.isalnum() for ch in question):
+        raise EmptyQuestion(TEXTS[question_language(question) if question else "en"]["empty"])
+    return question
 
 
 class Assistant:
@@ -131,12 +142,10 @@ class Assistant:
             history: earlier turns of the chat; a follow-up is searched with their topic.
             removed_chips: inferred filters (`field:value`) the user switched off.
         """
-        question = (question or "").strip()[:MAX_QUESTION_CHARS]
+        question = checked_question(question)
         # one detector for the answer's language and retrieval's: the glossary's, which also
         # knows keyword questions without function words ('hochwasser vorhersage europa')
-        language = question_language(question) if question else "en"
-        if not any(ch.isalnum() for ch in question):
-            raise EmptyQuestion(TEXTS[language]["empty"])
+        language = question_language(question)
         shown, query = queries(question, list(history))  # one follow-up decision for both
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)

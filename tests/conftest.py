@@ -155,6 +155,36 @@ def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedd
     return assistant
 
 
+@pytest.fixture
+def cli_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+             ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`toolbox-assistant ARGS` on the data dir given, run in this process: what a subprocess
+    would print and its exit code, without the 20-30 s a fresh interpreter spends importing
+    torch and sentence-transformers. For tests of what the commands do; tests/test_cli.py and
+    the one-shot and crash tests run the real console script."""
+    import gc
+
+    from assistant.cli.main import main
+
+    def run(args: list[str], data: Path, collection: str = "cli"
+            ) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setenv("TOOLBOX_DATA_DIR", str(data))
+        monkeypatch.setenv("TOOLBOX_COLLECTION", collection)
+        capsys.readouterr()
+        collecting = gc.isenabled()  # `ask` pauses the collector, as a one-shot process may
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's bad usage
+            code = exit_.code if isinstance(exit_.code, int) else 2
+        finally:
+            if collecting:
+                gc.enable()
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run
+
+
 @pytest.fixture(scope="module")
 def app_module() -> Any:
     """app.py, loaded from its file (no module of ours imports it)."""

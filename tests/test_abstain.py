@@ -14,8 +14,10 @@ import pytest
 
 from assistant.answer.compose import compose
 from assistant.retrieval.tool_ranking import RankedTool
+from assistant.service import Assistant
 from assistant.web.present import tools_html
 from ingest.core.records import Tool
+from ingest.core.settings import Settings
 
 from .conftest import CORPUS, copy_tools, write_pdf
 
@@ -32,15 +34,17 @@ def _ask_json(question: str, data: Path) -> dict:
 
 @pytest.mark.integration
 def test_ask_json_fits_for_an_in_scope_question_and_not_for_an_out_of_scope_one(
-        tmp_path: Path) -> None:
+        tmp_path: Path, embedder) -> None:
     kb = copy_tools(tmp_path / "kb", ["efas", "dwd-hitzewarnsystem", "ufz-duerremonitor",
                                       "bbk-nina-warnapp"])
     write_pdf(kb / "floods.pdf", ["Intro.", "The European Flood Awareness System (EFAS) "
                                   "sends early flood warnings to authorities."])
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "data"),
-           "TOOLBOX_COLLECTION": "abstain"}
-    subprocess.run([sys.executable, "-m", "assistant", "ingest", str(kb)], check=True,
-                   capture_output=True, env=env, timeout=300)
+    # indexed in this process (an `ingest` subprocess cost 20-30 s of loading the models);
+    # the questions go through the real `ask --json`
+    settings = Settings.from_env(environ={}, data_dir=tmp_path / "data", collection="abstain")
+    assistant = Assistant(settings, embedder=embedder)
+    assert not assistant.ingest([kb]).failed
+    assistant.store.close()
 
     inside = _ask_json("our regional flood authority wants warning of river floods days ahead",
                        tmp_path / "data")

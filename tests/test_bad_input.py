@@ -177,13 +177,11 @@ def _read_chars(io: Path) -> int:
     return int(fields["rchar"])
 
 
-def test_command_line_reports_each_bad_file_on_one_line_and_exits_1(tmp_path: Path) -> None:
+def test_command_line_reports_each_bad_file_on_one_line_and_exits_1(tmp_path: Path,
+                                                                    cli_here) -> None:
     folder = _good_folder(tmp_path)
     bad = {case: make(folder) for case, (make, _) in CASES.items()}
-    env = {**os.environ, "TOOLBOX_DATA_DIR": str(tmp_path / "data"),
-           "TOOLBOX_COLLECTION": "bad-input"}
-    result = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(folder)],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = cli_here(["ingest", str(folder)], tmp_path / "data")
     assert result.returncode == 1, result.stderr
     lines = [ln for ln in result.stderr.splitlines() if ln.startswith("failed: ")]
     assert len(lines) == len(bad), result.stderr
@@ -245,13 +243,13 @@ def test_a_toolboxignore_that_is_not_utf8_still_applies(settings, embedder,
     assert report.count("indexed") == 3 and len(report.results) == 4
 
 
-def test_skipped_files_are_listed_not_failed(tmp_path: Path) -> None:
+def test_skipped_files_are_listed_not_failed(tmp_path: Path, cli_here) -> None:
     folder = _good_folder(tmp_path)
     os.mkfifo(folder / "pipe.md")
     (folder / "notes.odt").write_bytes(b"PK\x03\x04")
     (folder / "Makefile").write_text("all:\n", "utf-8")
     (folder / ".hidden.md").write_text("# Hidden\n", "utf-8")
-    result = _cli(tmp_path, folder)
+    result = cli_here(["ingest", str(folder)], tmp_path / "data")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert f"skipped: {folder / 'pipe.md'} (a FIFO, not a file)" in lines
@@ -262,6 +260,7 @@ def test_skipped_files_are_listed_not_failed(tmp_path: Path) -> None:
 
 
 def test_file_names_are_printed_escaped(tmp_path: Path) -> None:
+    # a real process: its stderr also carries what the log prints
     folder = _good_folder(tmp_path)
     (folder / "x\n\x1b[31mred\x1b[0m.md").write_bytes(b"")  # empty: fails, named
     (folder / "y\x07\u202e.odt").write_bytes(b"x")  # skipped, named

@@ -17,7 +17,6 @@ from ingest.parse.dispatch import parse_tools
 
 from .app_server import load_app
 from .conftest import copy_tools
-from .helpers import run_cli as run
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PROGRAMMES = {t.id: t for path in sorted((CORPUS / "tools").glob("*.yaml"))
@@ -119,8 +118,8 @@ def test_card_shows_facts_authority_link_and_no_deadline() -> None:
     assert funding_html(parse_tools(CORPUS / "tools" / "efas.yaml")[0], "en") == ""
 
 
-@pytest.mark.integration
-def test_cli_filters_and_json(tmp_path: Path) -> None:
+def test_cli_filters_and_json(tmp_path: Path, cli_here) -> None:
+    run = cli_here  # the commands in this process: the filters are what is tested
     kb = copy_tools(tmp_path / "kb", [
         "staedtebaufoerderung", "sachsen-rl-gewaesser-hochwasserschutz", "klimopass-bw",
         "kfw-umweltprogramm", "efas", "bundesprogramm-anpassung-urbaner-raeume"])

@@ -146,8 +146,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.answer.funding_card import funding_lines
     from assistant.query.filters import Filters
     from assistant.query.funding_filter import FundingFilter
-    from assistant.service import Assistant
+    from assistant.service import Assistant, checked_question
 
+    checked_question(args.question)  # before the models and the index: an empty one is told now
     funding = FundingFilter.of(applicants=args.who, countries=args.country, lands=args.land,
                                funding_types=args.funding_type, budget_bands=args.budget,
                                min_rate=args.min_rate)
