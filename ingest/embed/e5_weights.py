@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.core.errors import ToolboxError
+from ingest.embed.npy_headers import NPY_HEADER_LOCK
 
 __all__ = ["MODEL_FILE", "Q4", "WordTable", "Vocabulary", "E5Weights", "model_path",
            "package_version", "read_vocabulary"]
@@ -155,10 +156,11 @@ class E5Weights:
 
     @classmethod
     def _mapped(cls, folder: Path) -> E5Weights:
-        w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
-             for f in folder.glob("w_*.npy")}
+        with NPY_HEADER_LOCK:
+            w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
+                 for f in folder.glob("w_*.npy")}
+            words = np.load(folder / "words.npy", mmap_mode="r", allow_pickle=False)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        words = np.load(folder / "words.npy", mmap_mode="r", allow_pickle=False)
         if words.dtype != Q4 or len(w) != 4 + 16 * int(config["num_hidden_layers"]):
             raise ValueError("incomplete or foreign cache")
         positions = int(config.pop("max_positions"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.embed.npy_headers import NPY_HEADER_LOCK
 from ingest.embed.use_forward import CHUNKS, EMB_DIM, ORDERS
 
 __all__ = ["Weights"]
@@ -54,7 +55,7 @@ class Weights:
 
     @classmethod
     def inflate(cls, path: Path) -> Weights:
-        with np.load(path, allow_pickle=False) as z:
+        with NPY_HEADER_LOCK, np.load(path, allow_pickle=False) as z:
             table = np.empty((CHUNKS * z["q1"].shape[0], EMB_DIM), dtype=np.uint8)
             for i in range(CHUNKS):  # piece id p lives in block p % 17, row p // 17
                 table[i::CHUNKS] = z[f"q{i + 1}"]
@@ -70,10 +71,12 @@ class Weights:
 
     @classmethod
     def _mapped(cls, folder: Path) -> Weights:
-        w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
-             for f in folder.glob("w_*.npy")}
-        eps = float(np.load(folder / "eps.npy", allow_pickle=False))
-        return cls(np.load(folder / "table.npy", mmap_mode="r", allow_pickle=False), w, eps)
+        with NPY_HEADER_LOCK:
+            w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
+                 for f in folder.glob("w_*.npy")}
+            eps = float(np.load(folder / "eps.npy", allow_pickle=False))
+            table = np.load(folder / "table.npy", mmap_mode="r", allow_pickle=False)
+        return cls(table, w, eps)
 
     def _save(self, folder: Path) -> None:
         """Written beside `folder` and renamed into place: a reader sees all or nothing."""
