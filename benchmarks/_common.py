@@ -36,6 +36,26 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def query_milliseconds(encoder: Any, questions: list[str]) -> tuple[float, float]:
+    """p50 and p95 of embedding each question afresh (the encoder's query cache cleared each
+    time), after five warm-up questions."""
+    times = []
+    for warming, text in [(True, q) for q in questions[:5]] + [(False, q) for q in questions]:
+        encoder.clear_cache()
+        started = time.perf_counter()
+        encoder.embed_query(text)
+        if not warming:
+            times.append((time.perf_counter() - started) * 1000)
+    return percentile(times, 50), percentile(times, 95)
+
+
+def passages_per_second(encoder: Any, passages: list[str]) -> float:
+    encoder.embed_documents(passages[:2])  # warm-up: the first batch also starts the pool
+    started = time.perf_counter()
+    encoder.embed_documents(passages)
+    return len(passages) / (time.perf_counter() - started)
+
+
 def benchmark_queries(folder: Path = CORPUS / "benchmark") -> list[dict]:
     import json
 

@@ -17,36 +17,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from _common import CACHE, CORPUS, benchmark_queries, percentile
+from _common import CACHE, CORPUS, benchmark_queries, passages_per_second, query_milliseconds
 
 
 def load() -> float:
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
-
-
-def query_times(encoder: Any, questions: list[str]) -> tuple[float, float]:
-    for text in questions[:5]:
-        encoder.clear_cache()
-        encoder.embed_query(text)
-    times = []
-    for text in questions:
-        encoder.clear_cache()
-        started = time.perf_counter()
-        encoder.embed_query(text)
-        times.append((time.perf_counter() - started) * 1000)
-    return percentile(times, 50), percentile(times, 95)
-
-
-def passage_rate(encoder: Any, passages: list[str]) -> float:
-    encoder.embed_documents(passages[:2])
-    started = time.perf_counter()
-    encoder.embed_documents(passages)
-    return len(passages) / (time.perf_counter() - started)
 
 
 def shipped_passages(count: int) -> list[str]:
@@ -114,8 +93,8 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         for name, encoder in encoders.items():
             before = load()
-            p50, p95 = query_times(encoder, questions)
-            rate = passage_rate(encoder, passages)
+            p50, p95 = query_milliseconds(encoder, questions)
+            rate = passages_per_second(encoder, passages)
             figures[name].append((p50, p95, rate))
             print(f"{round_:5} {name:26} {p50:7.1f} {p95:7.1f} {rate:10.1f} "
                   f"{(before + load()) / 2:5.1f}", flush=True)

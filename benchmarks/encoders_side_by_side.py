@@ -25,12 +25,11 @@ import os
 import statistics
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import CACHE, CORPUS, percentile, shipped_settings
+from _common import CACHE, CORPUS, passages_per_second, query_milliseconds, shipped_settings
 
 from assistant.evaluation.beir import load_dataset, read_corpus
 from assistant.evaluation.evaluate import metrics, scored_run
@@ -130,21 +129,6 @@ def ndcg(qrels: dict[str, dict[str, int]], run: dict[str, list[str]], ids: list[
     return metrics({q: qrels[q] for q in ids}, scored_run({q: run[q] for q in ids}))["ndcg@10"]
 
 
-def cost(encoder: Any, questions: list[str], passages: list[str]) -> tuple[float, float, float]:
-    for question in questions[:5]:
-        encoder.embed_query(question)
-    times = []
-    for question in questions:
-        encoder.clear_cache()
-        started = time.perf_counter()
-        encoder.embed_query(question)
-        times.append((time.perf_counter() - started) * 1000)
-    started = time.perf_counter()
-    encoder.embed_documents(passages)
-    per_second = len(passages) / (time.perf_counter() - started)
-    return percentile(times, 50), percentile(times, 95), per_second
-
-
 def real_reports() -> tuple[list[Chunk], dict[str, dict], dict[str, dict[str, int]]] | None:
     """The passages of the real-report index (corpus and reports), its questions and page
     judgments; None when the reports are not here."""
@@ -230,8 +214,8 @@ def main() -> None:
         real_ndcg = real_hit = float("nan")
         if real is not None:
             real_ndcg, real_hit = real_measures(encoder, *real)
-        p50, p95, rate = cost(encoder, list(b_queries.values())[:100],
-                              [embedding_text(c) for c in tools[:64]])
+        p50, p95 = query_milliseconds(encoder, list(b_queries.values())[:100])
+        rate = passages_per_second(encoder, [embedding_text(c) for c in tools[:64]])
         print(f"{name:10} {ndcg(builtin.qrels, run, list(b_queries)):6.3f} "
               f"{ndcg(builtin.qrels, run, by_language['en']):6.3f} "
               f"{ndcg(builtin.qrels, run, by_language['de']):6.3f} "
