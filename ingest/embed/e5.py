@@ -10,11 +10,14 @@ Like the engine, a text longer than the model's 512 positions is not cut: its to
 into windows of 510 (each between `<s>` and `</s>`), and its vector is the mean of the windows'
 mean-pooled vectors weighted by their token counts. A text that fits is one plain pass.
 
-The serving process runs the traced torch graph (as bert.py does for MiniLM): questions on a
+The serving process runs traced torch graphs (as bert.py does for MiniLM): questions on a
 single-threaded worker, passage batches on one single-threaded worker per core. One-shot
 processes pass `engine="numpy"` and never import torch. The engine computes its matrix
 products in int8 x 4-bit; ours in float32 over the same 4-bit weights, so vectors differ
-slightly: cosine >= 0.999 with the engine's (tests/test_e5.py).
+slightly: cosine >= 0.999 with the engine's (tests/test_e5.py). The torch engine's questions
+alone go through int8 linear layers (e5_torch.py: 2.4x faster, cosine >= 0.998 to float32),
+so the app compares int8 questions with float32 tool vectors; the numpy engine's questions
+stay float32.
 """
 
 from __future__ import annotations
@@ -98,12 +101,14 @@ class _Model:
                                      / f"e5-small-q4-{stat.st_size}-{stat.st_mtime_ns}.spm")
         self.shape = BertFolder(path.parent, self.weights.config, self.weights.max_positions)
         self.pooled: Callable[[np.ndarray, np.ndarray], np.ndarray]
+        self.pooled_questions: Callable[[np.ndarray, np.ndarray], np.ndarray]
         if engine == "torch":
             from ingest.embed.e5_torch import TorchE5
 
-            self.pooled = TorchE5(self.weights, self.shape).pooled
+            torch_e5 = TorchE5(self.weights, self.shape)
+            self.pooled, self.pooled_questions = torch_e5.pooled, torch_e5.pooled_questions
         else:
-            self.pooled = self._numpy_pooled
+            self.pooled = self.pooled_questions = self._numpy_pooled
 
     def _numpy_pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean-pooled rows (n, 384) of padded ids, by bert_forward.forward over numpy."""
@@ -201,7 +206,7 @@ class E5Encoder:
     def _queries(self, texts: list[str]) -> np.ndarray:
         model = self._model.result()
         windows = model.windows(texts, QUERY)
-        return windows.combine(model.pooled(*padded(windows.rows)), len(texts))
+        return windows.combine(model.pooled_questions(*padded(windows.rows)), len(texts))
 
     def clear_cache(self) -> None:
         self._cache.clear()
