@@ -150,7 +150,8 @@ class Assistant:
         analysis = analyse(query, removed_chips=tuple(removed_chips))
         retrieval, tools = self.rank(query, filters, top_k=top_k, analysis=analysis)
         intent = analysis.intent
-        fits = evidence(self.retriever, query, analysis).fits(self.settings.fit_threshold)
+        fits = evidence(self.retriever, query, analysis, retrieval).fits(
+            self.settings.fit_threshold)
         answer = compose(query, tools, retrieval.hits, language, fits=fits)
         if self.writer is not None and answer.fits:  # prose over unrelated passages misleads
             answer = self.writer.rewrite(answer)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer.compose import compose
+from assistant.retrieval.abstain import Evidence
 from assistant.retrieval.tool_ranking import RankedTool
 from assistant.service import Assistant
 from assistant.web.present import tools_html
@@ -90,6 +91,27 @@ def test_benchmark_questions_fit_in_the_large_majority(shipped_assistant) -> Non
     assert sum(fits) / len(fits) >= 0.85
     abstains = [not shipped_assistant.ask(text).fits for text in unanswerable]
     assert sum(abstains) / len(abstains) >= 0.75
+
+
+@pytest.mark.integration
+def test_evidence_from_the_retrieval_is_the_separate_queries_and_a_filter_asks_again(
+        shipped_assistant) -> None:
+    from assistant.query.analysis import analyse
+    from assistant.query.filters import Filters
+    from assistant.retrieval.abstain import evidence
+
+    questions = ["How do we start a heat action plan?", "Starkregen Gefahrenkarte für Gemeinden",
+                 "asdf qwerty", "Pizza Rezept", "drought monitoring for farmers"]
+    for question in questions:
+        analysis = analyse(question)
+        retrieval, _ = shipped_assistant.rank(question, analysis=analysis)
+        assert retrieval.nearest_similarity is not None, question
+        alone = evidence(shipped_assistant.retriever, question, analysis)
+        assert retrieval.nearest_similarity == pytest.approx(alone.similarity, abs=1e-4), question
+        assert evidence(shipped_assistant.retriever, question, analysis, retrieval) == \
+            Evidence(retrieval.nearest_similarity)
+    filtered, _ = shipped_assistant.rank(questions[0], Filters(hazards=("heat",)))
+    assert filtered.nearest_similarity is None
 
 
 def _tool() -> RankedTool:

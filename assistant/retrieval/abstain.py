@@ -19,6 +19,7 @@ from ingest.core.language import content_words
 if TYPE_CHECKING:  # the retriever pulls in torch and chromadb
     from assistant.query.analysis import Analysis
     from assistant.retrieval.hybrid import Retriever
+    from ingest.core.records import Retrieval
 
 __all__ = ["Evidence", "english_text", "evidence"]
 
@@ -43,9 +44,17 @@ def english_text(query: str, analysis: Analysis, multilingual_model: bool) -> st
     return query
 
 
-def evidence(retriever: Retriever, query: str, analysis: Analysis) -> Evidence:
+def evidence(retriever: Retriever, query: str, analysis: Analysis,
+             retrieval: Retrieval | None = None) -> Evidence:
     """The evidence for a standalone query. Filters are not applied: whether the toolbox speaks
-    to a question does not depend on them (an empty filtered result is told apart anyway)."""
+    to a question does not depend on them (an empty filtered result is told apart anyway).
+
+    Args:
+        retrieval: the query's retrieval, when made: an unfiltered one already holds the
+            similarity (one Chroma query less per question, ~2 ms of ~35 at load 2).
+    """
+    if retrieval is not None and retrieval.nearest_similarity is not None:
+        return Evidence(retrieval.nearest_similarity)
     embedder = retriever.embedder
     vector = embedder.embed_query(english_text(query, analysis, embedder.multilingual))
     nearest = retriever.store.nearest(vector, 1)

@@ -256,9 +256,12 @@ class Retriever:
             chunk_rankings["bm25"] = [i for i, _ in found]
             chunk_scores["bm25"] = dict(found)
             tool_scores["bm25"] = scores[snapshot.tool_positions]
+        nearest_similarity = None
         if english is not None:
             vector = english.result()
             nearest = self._nearest(snapshot, vector, k, where, mask, "dense")
+            if where is None and mask is None:
+                nearest_similarity = nearest[0][1] if nearest else 0.0
             chunk_rankings["dense"] = [p for p, _ in nearest]
             chunk_scores["dense"] = dict(nearest)
             if len(snapshot.tool_positions):
@@ -280,6 +283,7 @@ class Retriever:
                            for signal, scores in tool_scores.items()},
             language=language or "en",
             tools=snapshot.tools,
+            nearest_similarity=nearest_similarity,
         )
 
     def _multilingual(self, snapshot: Snapshot, query: str, k: int,

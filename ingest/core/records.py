@@ -229,3 +229,7 @@ class Retrieval:
     # the tool records of the snapshot these hits came from: ranking reads them from here, not
     # from a snapshot that an ingest may have replaced meanwhile
     tools: Mapping[str, Tool] = field(default_factory=dict)
+    # The English model's best similarity over the whole index (any chunk), when its ranking ran
+    # unfiltered: the abstention evidence (assistant/retrieval/abstain.py), without a second
+    # k-NN query. None when filtered or not run.
+    nearest_similarity: float | None = None
