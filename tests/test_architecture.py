@@ -227,6 +227,25 @@ def test_the_environment_check_sees_every_spelling(tmp_path: Path) -> None:
         assert _environment_reads(sample), code
 
 
+# CPython 3.11 cannot parse two .npy headers at once (ingest/core/npy.py): our code reads .npy
+# through npy.load; the weight loaders read theirs under its lock (weights_cache.through_cache).
+NPY_READERS = {"ingest/core/npy.py", "ingest/embed/use_weights.py", "ingest/embed/e5_weights.py"}
+
+
+def _npy_reads(path: Path) -> bool:
+    return any(isinstance(node, ast.Attribute) and node.attr == "load"
+               and isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy")
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+def test_npy_files_are_read_under_one_lock(tmp_path: Path) -> None:
+    readers = {path.relative_to(ROOT).as_posix() for path in SOURCES if _npy_reads(path)}
+    assert readers <= NPY_READERS, readers - NPY_READERS
+    sample = tmp_path / "sample.py"
+    sample.write_text("import numpy as np\nnp.load('x.npy')\n")
+    assert _npy_reads(sample)
+
+
 def test_every_error_class_is_in_the_one_errors_module() -> None:
     for path in SOURCES:
         if path == ROOT / "ingest" / "core" / "errors.py":

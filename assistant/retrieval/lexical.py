@@ -17,6 +17,7 @@ from assistant.retrieval import proximity
 from assistant.retrieval.proximity import Sequences
 from ingest.chunk.split import embedding_text
 from ingest.core.language import compound_terms, index_terms, query_terms
+from ingest.core.npy import NPY_HEADER_LOCK
 from ingest.core.records import Chunk
 
 __all__ = ["chunk_terms", "chunk_compound_terms", "LexicalIndex", "PARTS_DIRECTORY",
@@ -170,7 +171,8 @@ class LexicalIndex:
 
 
 def _load_checked(directory: Path, documents: int) -> bm25s.BM25:
-    bm25 = bm25s.BM25.load(directory, mmap=True, show_progress=False)
+    with NPY_HEADER_LOCK:  # bm25s reads .npy files (ingest/core/npy.py says why)
+        bm25 = bm25s.BM25.load(directory, mmap=True, show_progress=False)
     matrix = bm25.scores
     if (matrix.get("num_docs") != documents
             or len(matrix["indptr"]) > len(bm25.vocab_dict) + 1

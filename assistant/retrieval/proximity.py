@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.core import npy
+
 __all__ = ["WINDOW", "WEIGHT", "DEPTH", "Sequences", "raise_near"]
 
 WINDOW = 12  # stems (stopwords not counted) between two question words that still count as near
@@ -53,8 +55,8 @@ class Sequences:
     def load(cls, directory: Path, documents: int) -> Sequences:
         """The sequences `save` wrote, memory-mapped; ValueError unless they describe
         `documents` chunks whole."""
-        terms = np.load(directory / _TERMS, mmap_mode="r")
-        offsets = np.load(directory / _OFFSETS, mmap_mode="r")
+        terms = npy.load(directory / _TERMS, mmap_mode="r")
+        offsets = npy.load(directory / _OFFSETS, mmap_mode="r")
         if len(offsets) != documents + 1 or int(offsets[-1]) != len(terms) \
                 or int(offsets[0]) != 0:
             raise ValueError(f"{directory}: term sequences do not match {documents} chunks")

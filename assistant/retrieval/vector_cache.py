@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.retrieval.lexical_cache import CacheKey, entry_name, publish, verify
+from ingest.core import npy
 from ingest.embed.protocol import Encoder
 
 __all__ = ["load", "save", "embedded"]
@@ -55,7 +56,7 @@ def load(key: CacheKey, manifest: str, directory: Path | None, field: str,
         return None
     try:
         verify(entry, meta)
-        vectors = np.load(entry / _FILE, allow_pickle=False)
+        vectors = npy.load(entry / _FILE)
         if vectors.ndim != 2 or len(vectors) != len(chunk_ids):
             raise ValueError(f"{vectors.shape} vectors for {len(chunk_ids)} chunks")
         return vectors
@@ -119,7 +120,7 @@ def _read(directory: Path, identity: str, keys: list[str]) -> dict[str, np.ndarr
         if not path.is_file():
             continue
         try:
-            vector = np.load(path, allow_pickle=False)
+            vector = npy.load(path)
         except (OSError, ValueError) as err:
             log.warning("text vector %s unusable (%s); embedding again", path, err)
             continue

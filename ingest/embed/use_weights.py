@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.core.npy import NPY_HEADER_LOCK
 from ingest.embed.use_forward import CHUNKS, EMB_DIM, ORDERS
-from ingest.embed.weights_cache import NPY_HEADER_LOCK, through_cache
+from ingest.embed.weights_cache import through_cache
 
 __all__ = ["Weights"]
 

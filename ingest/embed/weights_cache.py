@@ -8,10 +8,8 @@ pages a question touches count towards the process's memory. The folder is named
 package file's size and time, so an upgraded package is decoded afresh; a damaged folder is
 decoded again, and a cache that cannot be written only costs the decoding.
 
-numpy parses each .npy header with ast.literal_eval, and CPython 3.11's compiler is not safe to
-enter from two threads at once: CI failed once with "SystemError: AST constructor recursion
-depth mismatch" in USE-m's loader while e5's ran beside it. The loaders read .npy files under
-NPY_HEADER_LOCK, so only one of them parses a header at a time.
+The loaders run on threads of their own, side by side: `mapped` is called under
+ingest/core/npy.py's NPY_HEADER_LOCK (CPython 3.11 cannot parse two .npy headers at once).
 """
 
 from __future__ import annotations
@@ -19,17 +17,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["NPY_HEADER_LOCK", "through_cache"]
+from ingest.core.npy import NPY_HEADER_LOCK
+
+__all__ = ["through_cache"]
 
 log = logging.getLogger(__name__)
 
-NPY_HEADER_LOCK = threading.RLock()
 _DONE = "complete"  # written last: a folder without it was never finished
 
 Weights = TypeVar("Weights")
