@@ -16,6 +16,7 @@ from assistant.query.analysis import Analysis, analyse
 from assistant.query.conversation import Turn, queries
 from assistant.query.expand import question_language
 from assistant.query.filters import Filters
+from assistant.retrieval import vector_cache
 from assistant.retrieval.abstain import evidence
 from assistant.retrieval.hybrid import Retriever
 from assistant.retrieval.search import Options, search
@@ -80,6 +81,11 @@ class Assistant:
                                                        settings.data_dir / "cache")
         self.tool_encoder = make_tool_encoder(settings.tool_encoder, settings.data_dir / "cache",
                                               engine="numpy" if one_shot else "torch")
+        if self.tool_encoder is not None:
+            # the shipped tools' vectors: a first start embeds only what editors changed since
+            vector_cache.seed(settings.corpus_dir / vector_cache.SEED,
+                              self.tool_encoder.identity,
+                              settings.data_dir / "cache" / vector_cache.TEXT_VECTORS)
         self.store = store or open_store(settings, self.embedder, self.multilingual)
         self.retriever = Retriever(self.store, self.embedder, self.multilingual,
                                    cache_dir=settings.data_dir / "cache",

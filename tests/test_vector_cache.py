@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +53,45 @@ def test_a_restarted_assistant_takes_the_tool_vectors_from_the_cache(
     assert np.array_equal(cached.tool_vectors_multilingual, stored.tool_vectors_multilingual)
     question = "Wo gibt es Hitzewarnungen für unsere Stadt?"
     assert second.ask(question) == first.ask(question)
+
+
+def test_the_shipped_seed_holds_every_shipped_tools_vector_by_the_tool_encoder(
+        shipped_assistant) -> None:
+    from assistant.retrieval.vector_cache import SEED
+    from ingest.chunk.split import embedding_text
+    from ingest.core.npy import load_arrays
+
+    from .conftest import CORPUS
+
+    encoder = shipped_assistant.tool_encoder
+    seed = load_arrays(CORPUS / SEED)
+    assert str(seed["identity"]) == encoder.identity, "run python corpus/build_tool_vectors.py"
+    snapshot = shipped_assistant.retriever.snapshot
+    texts = [embedding_text(snapshot.chunks[i]) for i in snapshot.tool_positions]
+    shipped = dict(zip(seed["keys"].tolist(), seed["vectors"], strict=True))
+    keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    stale = [t[:60] for t, k in zip(texts, keys, strict=True) if k not in shipped]
+    assert not stale, f"run python corpus/build_tool_vectors.py; not in the seed: {stale[:3]}"
+    fresh = encoder.embed_documents(texts[:3])
+    for key, vector in zip(keys[:3], fresh, strict=True):
+        assert float(shipped[key] @ vector) / float(np.linalg.norm(vector)) > 0.9999
+
+
+def test_a_seed_fills_only_a_new_cache_and_only_for_its_encoder(
+        tmp_path: Path, shipped_assistant, caplog) -> None:
+    encoder = shipped_assistant.tool_encoder
+    texts = ["Ein Hitzeaktionsplan für die Stadt", "A flood map for a small town"]
+    vectors = np.random.default_rng(3).normal(size=(2, 384)).astype(np.float32)
+    seed, cache = tmp_path / "seed.npz", tmp_path / "cache"
+    vector_cache.write_seed(seed, "another-encoder@1", texts, vectors)
+    assert vector_cache.seed(seed, encoder.identity, cache) == 0 and not cache.exists()
+    vector_cache.write_seed(seed, encoder.identity, texts, vectors)
+    assert vector_cache.seed(seed, encoder.identity, cache) == 2
+    # the seeded vectors are what the cache gives, not embedded again (these are random)
+    assert np.array_equal(vector_cache.embedded(encoder, texts, cache), vectors)
+    vector_cache.write_seed(seed, encoder.identity, texts, -vectors)
+    assert vector_cache.seed(seed, encoder.identity, cache) == 0  # a cache in use stays
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"not a zip")
+    assert vector_cache.seed(damaged, encoder.identity, tmp_path / "other") == 0
+    assert "damaged.npz: unusable" in caplog.text

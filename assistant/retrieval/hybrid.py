@@ -121,7 +121,7 @@ class Snapshot:
                 multilingual, "multilingual"),
             tool_vectors_e5=None if tool_encoder is None or not tool_chunks else
             vector_cache.embedded(tool_encoder, [embedding_text(c) for c in tool_chunks],
-                                  cache_dir and cache_dir / "text-vectors"),
+                                  cache_dir and cache_dir / vector_cache.TEXT_VECTORS),
         )
         log.info("loaded %d chunks, %d tools in %.2f s", len(chunks), len(tools),
                  time.perf_counter() - started)

@@ -12,6 +12,9 @@ content instead (`embedded`): the hash of a text and the encoder's identity give
 this process and in a small SQLite file under the cache folder. A tool whose text did not
 change is never embedded again, whatever the store's state (an ingest elsewhere, a copy of the
 index, a reindex): e5 embeds about 2 tools a second here, 152 tools cost over a minute.
+The shipped tools' vectors come with the corpus (corpus/tool_vectors.npz, written by
+corpus/build_tool_vectors.py) and `seed` copies them into a new cache, so a first start embeds
+only the tools an editor changed or added since.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from assistant.retrieval.lexical_cache import CacheKey, entry_name, publish, ver
 from ingest.core import npy
 from ingest.embed.protocol import Encoder
 
-__all__ = ["load", "save", "embedded"]
+__all__ = ["SEED", "TEXT_VECTORS", "load", "save", "embedded", "seed", "write_seed"]
 
 log = logging.getLogger(__name__)
 
+SEED = "tool_vectors.npz"  # in the corpus folder
+TEXT_VECTORS = "text-vectors"  # the content cache's folder in the data dir's cache
 _FORMAT = 1
 _FILE = "vectors.npy"
 _MEMO_MAX = 50_000  # vectors kept in the process (384 floats each: about 75 MB at most)
@@ -84,7 +89,7 @@ def embedded(encoder: Encoder, texts: list[str], directory: Path | None) -> np.n
     content cache in `directory` (None: none on disk), else embedded now; kept in both (a
     vector the memo had goes to a new data dir's cache too, for the next process)."""
     identity = encoder.identity
-    hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    hashes = [_text_key(t) for t in texts]
     keys = list(dict.fromkeys(hashes))
     with _memo_lock:
         found = {k: _memo[(identity, k)] for k in keys if (identity, k) in _memo}
@@ -106,6 +111,36 @@ def embedded(encoder: Encoder, texts: list[str], directory: Path | None) -> np.n
             _memo.clear()
         _memo.update(((identity, k), v) for k, v in found.items())
     return np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, 0), np.float32)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_seed(path: Path, identity: str, texts: list[str], vectors: np.ndarray) -> None:
+    """The vectors of `texts` by the encoder `identity`, as `seed` reads them."""
+    np.savez(path, identity=np.array(identity), keys=np.array([_text_key(t) for t in texts]),
+             vectors=np.asarray(vectors, dtype=np.float32))
+
+
+def seed(source: Path, identity: str, directory: Path | None) -> int:
+    """Copy the vectors of `source` (`write_seed`'s file) into the content cache in `directory`
+    when they are this encoder's and its folder there does not exist yet (a cache in use is
+    never touched). Returns how many were copied; an unusable file is only a warning."""
+    if directory is None or not source.is_file() or _folder(directory, identity).exists():
+        return 0
+    try:
+        arrays = npy.load_arrays(source)
+        if str(arrays["identity"]) != identity:
+            return 0
+        keys, vectors = arrays["keys"], arrays["vectors"]
+        if vectors.ndim != 2 or len(keys) != len(vectors):
+            raise ValueError(f"{len(keys)} keys for vectors of shape {vectors.shape}")
+    except (OSError, ValueError, KeyError) as err:
+        log.warning("%s: unusable (%s); the tools will be embedded instead", source, err)
+        return 0
+    _write(directory, identity, {str(k): v for k, v in zip(keys, vectors, strict=True)})
+    return len(keys)
 
 
 def _folder(directory: Path, identity: str) -> Path:

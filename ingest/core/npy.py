@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NPY_HEADER_LOCK", "load"]
+__all__ = ["NPY_HEADER_LOCK", "load", "load_arrays"]
 
 NPY_HEADER_LOCK = threading.RLock()
 
@@ -27,3 +27,9 @@ def load(path: Path, mmap_mode: Any = None) -> Any:
     """np.load of one .npy file (no pickles), under NPY_HEADER_LOCK."""
     with NPY_HEADER_LOCK:
         return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of one .npz file (no pickles), read whole under NPY_HEADER_LOCK."""
+    with NPY_HEADER_LOCK, np.load(path, allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}
