@@ -14,8 +14,16 @@ from typing import Any
 import pytest
 
 from ingest.core.settings import Settings, configure_offline
+from ingest.embed.tool_encoder import E5_SMALL
 
 configure_offline()
+# What reads the environment (the app, CLI and worker processes tests start, and `cli_here`)
+# scores tools without the tool encoder: each such process would load and trace e5 and embed
+# its tools' texts, 3-8 s apiece. e5 stays on where it is tested: in-process assistants
+# (`Settings.from_env(environ={})` keeps the default), and the processes of the tests that
+# name it (E5_ON: test_one_shot_ask, test_browser_answerpage).
+os.environ.setdefault("TOOLBOX_TOOL_ENCODER", "none")
+E5_ON = {"TOOLBOX_TOOL_ENCODER": E5_SMALL}
 
 from ingest.embed.sentence_transformer import Embedder  # noqa: E402
 
