@@ -96,7 +96,9 @@ class Assistant:
 
             self.writer = ProseWriter.from_settings(settings)
 
-    def ingestor(self, progress: ProgressCallback = no_progress) -> Ingestor:
+    def ingestor(self, progress: ProgressCallback = no_progress,
+                 carry: Store | None = None) -> Ingestor:
+        """`carry`: an index of the same files to copy vectors from (Ingestor)."""
         return Ingestor(self.store, self.embedder,
                         ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap,
                                        self.settings.max_chunks_per_file),
@@ -104,7 +106,7 @@ class Assistant:
                         lock_path=self.settings.data_dir / "write.lock",
                         space_dir=None if self.settings.chroma_url else self.settings.data_dir,
                         multilingual=self.multilingual if self.store.has_multilingual else None,
-                        legacy_root=self.settings.data_dir.resolve().parent)
+                        legacy_root=self.settings.data_dir.resolve().parent, carry=carry)
 
     def ingest(self, paths: list[Path], remove_missing: bool = False,
                progress: ProgressCallback = no_progress,

@@ -14,8 +14,16 @@ from typing import Any
 import pytest
 
 from ingest.core.settings import Settings, configure_offline
+from ingest.embed.tool_encoder import E5_SMALL
 
 configure_offline()
+# What reads the environment (the app, CLI and worker processes tests start, and `cli_here`)
+# scores tools without the tool encoder: each such process would load and trace e5 and embed
+# its tools' texts, 3-8 s apiece. e5 stays on where it is tested: in-process assistants
+# (`Settings.from_env(environ={})` keeps the default), and the processes of the tests that
+# name it (E5_ON: test_one_shot_ask, test_browser_answerpage).
+os.environ.setdefault("TOOLBOX_TOOL_ENCODER", "none")
+E5_ON = {"TOOLBOX_TOOL_ENCODER": E5_SMALL}
 
 from ingest.embed.sentence_transformer import Embedder  # noqa: E402
 
@@ -116,7 +124,7 @@ TEXT_VECTORS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") 
 def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A data dir with the whole shipped corpus indexed, built once for the session and closed.
     Building it took 60-120 s on this machine, each time: every user takes a copy
-    (`copy_shipped_index`), so none sees another's writes and this one is never opened again."""
+    (`copy_index`), so none sees another's writes and this one is never opened again."""
     from assistant.service import Assistant
 
     data = tmp_path_factory.mktemp("shipped-index") / "data"
@@ -135,9 +143,10 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) 
     return data
 
 
-def copy_shipped_index(shipped_index: Path, data_dir: Path) -> Path:
-    """A copy of the session's shipped index as `data_dir` (collection SHIPPED_COLLECTION)."""
-    shutil.copytree(shipped_index, data_dir)
+def copy_index(built: Path, data_dir: Path) -> Path:
+    """A copy of a data dir the session built (`shipped_index`, collection SHIPPED_COLLECTION;
+    `small_index`) as `data_dir`."""
+    shutil.copytree(built, data_dir)
     return data_dir
 
 
@@ -147,12 +156,30 @@ def shipped_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedd
     """An assistant over the whole shipped corpus, on its own copy of the session's index."""
     from assistant.service import Assistant
 
-    data = copy_shipped_index(shipped_index, tmp_path_factory.mktemp("shipped") / "data")
+    data = copy_index(shipped_index, tmp_path_factory.mktemp("shipped") / "data")
     settings = Settings.from_env(environ={}, data_dir=data, corpus_dir=CORPUS,
                                  collection=SHIPPED_COLLECTION)
     assistant = Assistant(settings, embedder=embedder)
     assert assistant.ensure_index() is None  # the copy is complete: nothing to build
     return assistant
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A data dir with app_server's small knowledge base indexed (collection `toolbox`, the
+    default; the corpus beside it), built once and closed: an app that is not there to build
+    its index starts on a copy (`copy_index`)."""
+    from assistant.service import Assistant
+
+    from .app_server import small_corpus
+
+    root = tmp_path_factory.mktemp("small-index")
+    assistant = Assistant(Settings.from_env(environ={}, data_dir=root / "data"),
+                          embedder=embedder)
+    report = assistant.ingest([small_corpus(root / "corpus")])
+    assert report.results and not report.failed, report.failed
+    assistant.store.close()
+    return root / "data"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from assistant.answer.compose import Answer
@@ -19,7 +20,7 @@ from ingest.core.records import Chunk, Hit, Tool
 from ingest.parse.dispatch import parse_tools
 
 from .app_server import load_app
-from .conftest import CORPUS, copy_tools, write_pdf
+from .conftest import CORPUS, ROOT, copy_tools, write_pdf
 
 # The small town knowledge base: ten shipped tools and a 4-page guide that names some of them.
 KB_TOOLS = ["halle-trinkbrunnen-entscheidungsmatrix", "bkg-hinweiskarte-starkregengefahren",
@@ -154,3 +155,12 @@ def read_the_table_guide(block: str = "") -> subprocess.CompletedProcess[str]:
         [sys.executable, "-c", READ_THE_TABLE_GUIDE.format(block=block),
          str(CORPUS / "documents" / "heat-action-plans.pdf")],
         capture_output=True, text=True, timeout=300, check=False)
+
+
+# Published reports, read at test time from the shared folder beside the checkout (CI) or the
+# workplace's; never copied into the project.
+REALDOCS = next((folder for folder in (ROOT.parent / "shared" / "realdocs",
+                                       Path("/work/shared/realdocs")) if folder.is_dir()), None)
+needs_realdocs = pytest.mark.skipif(
+    REALDOCS is None, reason="the shared reports (../shared/realdocs beside the checkout) are "
+                             "not here; they are read at test time, never copied into the repo")

@@ -3,29 +3,26 @@ base: named results, no gradio and no browser."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from assistant.web import handlers
 from assistant.web.handlers import AnswerView, Links
 from ingest.core.settings import Settings
 
-from .app_server import small_corpus
+from .conftest import copy_index
 
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, embedder):
+def assistant(tmp_path_factory, embedder, small_index):
     from assistant.service import Assistant
 
-    root = tmp_path_factory.mktemp("handlers")
-    settings = Settings.from_env(environ={}, data_dir=root / "data",
-                                 corpus_dir=small_corpus(root / "corpus"),
-                                 collection=f"handlers-{uuid.uuid4().hex[:8]}")
+    data = copy_index(small_index, tmp_path_factory.mktemp("handlers") / "data")
+    settings = Settings.from_env(environ={}, data_dir=data,
+                                 corpus_dir=small_index.parent / "corpus")
     assistant = Assistant(settings, embedder=embedder)
-    assistant.ensure_index()
+    assert assistant.ensure_index() is None  # the copy is complete
     return assistant
 
 

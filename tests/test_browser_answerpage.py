@@ -11,7 +11,7 @@ import re
 import pytest
 
 from .app_server import ARTIFACTS, browser_page, needs_chromium, running_app, submit_question
-from .conftest import ROOT, SHIPPED_COLLECTION, copy_shipped_index
+from .conftest import E5_ON, ROOT, SHIPPED_COLLECTION, copy_index
 
 pytestmark = [needs_chromium, pytest.mark.browser]
 FIRST_SCREEN = {"width": 1400, "height": 900}
@@ -25,8 +25,9 @@ def app_url(tmp_path_factory, shipped_index):
     """The app over a copy of the session's shipped index: building it again in the app took
     78 s; tests/test_browser.py sees an app build its index at start."""
     root = tmp_path_factory.mktemp("answerpage")
-    copy_shipped_index(shipped_index, root / "data")
-    with running_app(root, ROOT / "corpus", TOOLBOX_COLLECTION=SHIPPED_COLLECTION) as (url, _):
+    copy_index(shipped_index, root / "data")
+    with running_app(root, ROOT / "corpus", TOOLBOX_COLLECTION=SHIPPED_COLLECTION,
+                     **E5_ON) as (url, _):  # the shipped app end to end, e5 and all
         yield url
 
 

@@ -91,8 +91,10 @@ def test_empty_question_gets_help_not_a_trace(assistant: Assistant, question: st
 
 
 @pytest.fixture(scope="module")
-def shipped_server_assistant(tmp_path_factory, embedder, chroma_url) -> Assistant:
-    """The whole shipped corpus on the Chroma server (ingested once for this module)."""
+def shipped_server_assistant(tmp_path_factory, embedder, chroma_url,
+                             shipped_assistant) -> Assistant:
+    """The whole shipped corpus on the Chroma server, ingested once for this module with the
+    vectors of the session's embedded index (embedding it again took 66 s of the suite)."""
     from ingest.core.settings import Settings
 
     from .conftest import CORPUS
@@ -101,8 +103,11 @@ def shipped_server_assistant(tmp_path_factory, embedder, chroma_url) -> Assistan
                                  corpus_dir=CORPUS, chroma_url=chroma_url,
                                  collection=f"shipped-{uuid.uuid4().hex[:8]}")
     assistant = Assistant(settings, embedder=embedder)
-    report = assistant.ensure_index()
-    assert report is not None and not report.failed
+    report = assistant.ingestor(carry=shipped_assistant.store).ingest([CORPUS])
+    assert report.results and not report.failed
+    assistant.retriever.refresh()
+    chunks = {sid: r.chunks for sid, r in assistant.store.manifest().items()}
+    assert chunks == {sid: r.chunks for sid, r in shipped_assistant.store.manifest().items()}
     return assistant
 
 

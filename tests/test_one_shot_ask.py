@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS
+from .conftest import CORPUS, E5_ON
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def _ask(assistant: object, question: str, profile_imports: bool = False
     env = {**os.environ, "TOOLBOX_DATA_DIR": str(settings.data_dir),
            "TOOLBOX_COLLECTION": settings.collection, "TOOLBOX_CORPUS_DIR": str(CORPUS),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
-           "HF_HUB_OFFLINE": "1"}
+           "HF_HUB_OFFLINE": "1", **E5_ON}  # as the session's assistant scores tools
     env.pop("TOOLBOX_LLM_URL", None)
     if profile_imports:
         env["PYTHONPROFILEIMPORTTIME"] = "1"  # every imported module, on stderr

@@ -7,8 +7,6 @@ workplace's; never copied into the project.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ingest.chunk.mentions import MentionFinder
@@ -17,12 +15,9 @@ from ingest.core.records import Document
 from ingest.parse.pdf import read_pdf
 from ingest.parse.pdf_front import publisher_of
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDOCS = next((folder for folder in (ROOT.parent / "shared" / "realdocs",
-                                       Path("/work/shared/realdocs")) if folder.is_dir()), None)
-pytestmark = pytest.mark.skipif(
-    REALDOCS is None, reason="the shared reports (../shared/realdocs beside the checkout) are "
-                             "not here; they are read at test time, never copied into the repo")
+from .helpers import REALDOCS, needs_realdocs
+
+pytestmark = needs_realdocs
 
 _READ: dict[str, Document] = {}
 

@@ -15,8 +15,9 @@ from ingest.core.errors import IndexMismatch
 from ingest.core.progress import ProgressEvent
 from ingest.embed.sentence_transformer import Embedder, resolve_model
 from ingest.index.generations import live_generation
-from ingest.index.store import connect
+from ingest.index.store import IndexSpec, connect
 from ingest.pipeline.reindex import reindex
+from ingest.pipeline.writer import carried_fields
 
 from .conftest import copy_tools, write_pdf
 
@@ -86,3 +87,13 @@ def test_reindex_adds_the_multilingual_vectors_to_an_index_built_without(
     assert sorted(new.store.chunk_ids("multilingual")) == ids
     assert np.allclose(new.store.embeddings(ids), vectors, atol=1e-6)  # the English ones kept
     assert new.ask("Wie trocken sind die Böden gerade?").tools[0].tool.id == "ufz-duerremonitor"
+
+
+def test_vectors_are_carried_only_for_fields_embedded_alike() -> None:
+    old = IndexSpec("minilm", 384, 1000, 150, multilingual_model="use-m", multilingual_dim=512)
+    assert carried_fields(old, old) == {"dense", "multilingual"}
+    assert carried_fields(old, replace(old, model="other")) == {"multilingual"}
+    assert carried_fields(old, replace(old, multilingual_model="")) == {"dense"}
+    assert carried_fields(old, replace(old, multilingual_dim=768)) == {"dense"}
+    # another chunking: the same chunk id may name another text, so nothing is carried
+    assert carried_fields(old, replace(old, chunk_overlap=100)) == frozenset()

@@ -3,8 +3,6 @@ chunks, to an unfiltered k-NN; both give the same chunks."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.query.filters import Filters
@@ -20,12 +18,20 @@ QUESTIONS = ["heat action plan for older people", "Starkregen Gefahrenkarte",
              "drought monitoring for street trees"]
 
 
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
+    """The small town knowledge base, indexed once: every filter reads it, none writes."""
+    root = tmp_path_factory.mktemp("filters")
+    assistant = Assistant(Settings.from_env(environ={}, data_dir=root / "data",
+                                            collection="filters"), embedder=embedder)
+    assert not assistant.ingest([make_kb(root)]).failed
+    return assistant
+
+
 @pytest.mark.parametrize("filters", FILTERS, ids=str)
 def test_a_filter_applied_after_the_search_finds_what_chroma_would(
-        settings: Settings, embedder, tmp_path: Path, filters: Filters,
+        assistant: Assistant, embedder, filters: Filters,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    assistant = Assistant(settings, embedder=embedder)
-    assert not assistant.ingest([make_kb(tmp_path)]).failed
     retriever, snapshot = assistant.retriever, assistant.retriever.snapshot
     mask = snapshot.masks.mask(filters)
     where = filters.where(snapshot.masks.any_superseded)

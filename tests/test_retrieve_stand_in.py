@@ -5,7 +5,6 @@ encoder counts with the English model's weight added to its own (fusion.STAND_IN
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -13,12 +12,9 @@ from assistant.retrieval.fusion import CHUNK_RRF_K, fusion_weights
 from assistant.service import Assistant
 from ingest.core.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDOCS = next((folder for folder in (ROOT.parent / "shared" / "realdocs",
-                                       Path("/work/shared/realdocs")) if folder.is_dir()), None)
-pytestmark = pytest.mark.skipif(
-    REALDOCS is None, reason="the shared reports (../shared/realdocs beside the checkout) are "
-                             "not here; they are read at test time, never copied into the repo")
+from .helpers import REALDOCS, needs_realdocs
+
+pytestmark = needs_realdocs
 QUESTION = "Which biocides in facade paints wash off into stormwater?"
 
 

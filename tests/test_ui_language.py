@@ -4,7 +4,6 @@ placeholder, chips, votes) follows that question's language."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -14,7 +13,8 @@ import pytest
 from assistant.answer.labels import UI
 from ingest.core.settings import Settings
 
-from .app_server import load_app, small_corpus
+from .app_server import load_app
+from .conftest import copy_index
 
 NO_FILTERS: list[list[str]] = [[], [], [], [], [], []]
 
@@ -26,18 +26,17 @@ def test_both_languages_have_every_fixed_text() -> None:
 
 
 @pytest.fixture(scope="module")
-def apps(tmp_path_factory, embedder):
+def apps(tmp_path_factory, embedder, small_index):
     """The app built twice over one real index: German fixed texts, then the default."""
     from assistant.service import Assistant
     from assistant.web.editor import EditorGate
 
     module = load_app("toolbox_app_ui")
-    root = tmp_path_factory.mktemp("ui")
-    settings = Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": "de"}, data_dir=root / "data",
-                                 corpus_dir=small_corpus(root / "corpus"),
-                                 collection=f"ui-{uuid.uuid4().hex[:8]}")
+    data = copy_index(small_index, tmp_path_factory.mktemp("ui") / "data")
+    settings = Settings.from_env(environ={"TOOLBOX_UI_LANGUAGE": "de"}, data_dir=data,
+                                 corpus_dir=small_index.parent / "corpus")
     german = Assistant(settings, embedder=embedder)
-    german.ensure_index()
+    assert german.ensure_index() is None  # the copy is complete
     english = Assistant(replace(settings, ui_language="en"), embedder=embedder,
                         store=german.store)
     return {language: module.build_app(assistant, gate=EditorGate("secret", delay=0))

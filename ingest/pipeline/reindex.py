@@ -25,7 +25,7 @@ from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
 from ingest.index.generations import drop_generation, live_generation, set_live
 from ingest.index.store import Field, SourceRecord, Store, connect, index_spec
-from ingest.pipeline.writer import Writer
+from ingest.pipeline.writer import Writer, carried_fields
 
 __all__ = ["ReindexReport", "reindex"]
 
@@ -74,13 +74,7 @@ def reindex(settings: Settings, embedder: Embedder,
         chunks = sum(r.chunks for r in old.manifest().values())
         check_space(space_dir, chunks * spec.chunk_size,
                     chunks * 4 * (spec.dim + spec.multilingual_dim), "the reindex")
-        same: dict[Field, bool] = {
-            "dense": (old.spec.model, old.spec.dim) == (spec.model, spec.dim),
-            "multilingual": bool(spec.multilingual_model) and (
-                old.spec.multilingual_model, old.spec.multilingual_dim) == (
-                spec.multilingual_model, spec.multilingual_dim),
-        }
-        carried = frozenset(field for field, kept in same.items() if kept)
+        carried = carried_fields(old.spec, spec)
         target = old_generation + 1
         try:
             new = Store(client, settings.collection, spec, generation=target)

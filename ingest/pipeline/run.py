@@ -43,7 +43,7 @@ from ingest.pipeline.discover import discover
 from ingest.pipeline.editions import reconcile, superseding
 from ingest.pipeline.identity import migrate
 from ingest.pipeline.summary import FileResult, IngestReport
-from ingest.pipeline.writer import Writer
+from ingest.pipeline.writer import Writer, carried_fields
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,14 @@ class Ingestor:
     def __init__(self, store: Store, embedder: Embedder, params: ChunkingParams,
                  max_file_bytes: int, progress: ProgressCallback = no_progress,
                  lock_path: Path | None = None, space_dir: Path | None = None,
-                 multilingual: Encoder | None = None, legacy_root: Path | None = None) -> None:
+                 multilingual: Encoder | None = None, legacy_root: Path | None = None,
+                 carry: Store | None = None) -> None:
         """`multilingual`: the second encoder, when the store keeps its vectors;
-        `legacy_root`: where an older index's relative paths most likely start from."""
+        `legacy_root`: where an older index's relative paths most likely start from;
+        `carry`: an index of the same files whose vectors are copied, by chunk id, for the
+        fields embedded alike (writer.carried_fields) instead of computed again."""
         self.store = store
+        self.carry = carry
         self.embedder = embedder
         self.multilingual = multilingual
         self.params = params
@@ -84,7 +88,9 @@ class Ingestor:
             files, results = discover(paths)
             self._files = (0, len(files))
             writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir,
-                            multilingual=self.multilingual)
+                            multilingual=self.multilingual, carry=self.carry,
+                            carried=frozenset() if self.carry is None else
+                            carried_fields(self.carry.spec, self.store.spec))
             self._fresh: set[str] = set()  # documents chunked with this run's tools
             self._reached: set[str] = set()  # files with a result (written or not)
             try:

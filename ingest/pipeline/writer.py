@@ -24,9 +24,9 @@ from ingest.core.progress import ProgressCallback, ProgressEvent, no_progress
 from ingest.core.records import Chunk
 from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
-from ingest.index.store import Field, SourceRecord, Store
+from ingest.index.store import Field, IndexSpec, SourceRecord, Store
 
-__all__ = ["GROUP", "Group", "Writer"]
+__all__ = ["GROUP", "Group", "Writer", "carried_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,20 @@ _STEP = 128  # chunks per embedding call, so progress moves within a group
 _POLL_SECONDS = 0.5
 
 Group = list[tuple[SourceRecord, Sequence[Chunk]]]
+
+
+def carried_fields(old: IndexSpec, new: IndexSpec) -> frozenset[Field]:
+    """The fields whose vectors `new` may copy from `old` by chunk id: same encoder and
+    dimension, and the same chunking (a chunk id names the same text only then)."""
+    if (old.chunk_size, old.chunk_overlap) != (new.chunk_size, new.chunk_overlap):
+        return frozenset()
+    same: dict[Field, bool] = {
+        "dense": (old.model, old.dim) == (new.model, new.dim),
+        "multilingual": bool(new.multilingual_model) and (
+            old.multilingual_model, old.multilingual_dim) == (
+            new.multilingual_model, new.multilingual_dim),
+    }
+    return frozenset(field for field, kept in same.items() if kept)
 
 
 class Writer:
