@@ -84,8 +84,14 @@ def test_an_unchanged_tool_is_never_embedded_again(
     assistant = Assistant(_settings(data), embedder=embedder)
     assert assistant.retriever.snapshot.tool_vectors_e5 is not None
     assert "embedding" not in caplog.text
-    # one more tool: a new store state, and only the new tool's text is embedded
-    assistant.ingest([copy_tools(tmp_path / "more", ["envi-met"])])
+    # one more tool: a new store state, and only the new tool's text is embedded (a text of
+    # its own: the shipped tools' vectors are seeded from corpus/tool_vectors.npz)
+    more = copy_tools(tmp_path / "more", ["envi-met"])
+    edited = more / "envi-met.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "description: A three-dimensional microclimate model,",
+        "description: A 3D microclimate model,", 1), encoding="utf-8")
+    assistant.ingest([more])
     assert assistant.retriever.snapshot.tool_vectors_e5.shape == (len(TOOLS) + 1, 384)
     assert "embedding 1 texts" in caplog.text
 
