@@ -90,7 +90,7 @@ def test_both_callers_embed_what_the_store_cannot_give(settings: Settings, embed
     assert np.allclose(_tool_vectors(empty, embedder, chunks), fresh, atol=1e-6)
     # The writer (reindex): carried vectors the old store cannot give are computed.
     target = Store.open(settings, spec)
-    writer = Writer(target, embedder, carry=empty, carried=frozenset({"dense"}))
+    writer = Writer(target, embedder, carry=empty)  # the same spec: dense is carried
     writer.add(_record(3), chunks)
     writer.flush()
     writer.close()

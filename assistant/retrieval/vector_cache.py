@@ -9,7 +9,7 @@ entry is never used.
 
 The tool encoder's vectors (ingest/embed/tool_encoder.py) are in no store; they are cached by
 content instead (`embedded`): the hash of a text and the encoder's identity give its vector, in
-this process and in a small SQLite file under the cache folder. A tool whose text did not
+this process and in one .npy file per text under the cache folder. A tool whose text did not
 change is never embedded again, whatever the store's state (an ingest elsewhere, a copy of the
 index, a reindex): e5 embeds about 2 tools a second here, 152 tools cost over a minute.
 The shipped tools' vectors come with the corpus (corpus/tool_vectors.npz, written by

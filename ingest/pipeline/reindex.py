@@ -24,8 +24,8 @@ from ingest.embed.multilingual import make_multilingual_embedder
 from ingest.embed.protocol import Encoder
 from ingest.embed.sentence_transformer import Embedder
 from ingest.index.generations import drop_generation, live_generation, set_live
-from ingest.index.store import Field, SourceRecord, Store, connect, index_spec
-from ingest.pipeline.writer import Writer, carried_fields
+from ingest.index.store import SourceRecord, Store, connect, index_spec
+from ingest.pipeline.writer import Writer
 
 __all__ = ["ReindexReport", "reindex"]
 
@@ -74,7 +74,6 @@ def reindex(settings: Settings, embedder: Embedder,
         chunks = sum(r.chunks for r in old.manifest().values())
         check_space(space_dir, chunks * spec.chunk_size,
                     chunks * 4 * (spec.dim + spec.multilingual_dim), "the reindex")
-        carried = carried_fields(old.spec, spec)
         target = old_generation + 1
         try:
             new = Store(client, settings.collection, spec, generation=target)
@@ -83,8 +82,7 @@ def reindex(settings: Settings, embedder: Embedder,
             new = Store(client, settings.collection, spec, generation=target)
         new.sweep_orphans()
         for _ in range(_CATCH_UP_ROUNDS):  # ingests may land in the old one meanwhile
-            if not _copy_missing(old, new, embedder, progress, multilingual, carried,
-                                 space_dir):
+            if not _copy_missing(old, new, embedder, progress, multilingual, space_dir):
                 break
         else:
             raise ToolboxError("the index kept changing during reindex; run it again when "
@@ -99,8 +97,7 @@ def reindex(settings: Settings, embedder: Embedder,
 
 
 def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: ProgressCallback,
-                  multilingual: Encoder | None, carried: frozenset[Field],
-                  space_dir: Path | None) -> bool:
+                  multilingual: Encoder | None, space_dir: Path | None) -> bool:
     """Copy the sources the new generation lacks (or holds in another version); drop those gone
     from the old. Returns whether anything had to be done."""
     source, target = old.manifest(), new.manifest()
@@ -109,7 +106,7 @@ def _copy_missing(old: Store, new: Store, embedder: Embedder, progress: Progress
     for source_id in gone:
         new.remove_source(source_id)
     writer = Writer(new, embedder, progress, multilingual=multilingual, carry=old,
-                    carried=carried, space_dir=space_dir, doing="the reindex")
+                    space_dir=space_dir, doing="the reindex")
     writer.expected = sum(r.chunks for r in todo)
     try:
         for start in range(0, len(todo), _SOURCES_PER_READ):

@@ -43,7 +43,7 @@ from ingest.pipeline.discover import discover
 from ingest.pipeline.editions import reconcile, superseding
 from ingest.pipeline.identity import migrate
 from ingest.pipeline.summary import FileResult, IngestReport
-from ingest.pipeline.writer import Writer, carried_fields
+from ingest.pipeline.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,7 @@ class Ingestor:
             files, results = discover(paths)
             self._files = (0, len(files))
             writer = Writer(self.store, self.embedder, self.progress, space_dir=self.space_dir,
-                            multilingual=self.multilingual, carry=self.carry,
-                            carried=frozenset() if self.carry is None else
-                            carried_fields(self.carry.spec, self.store.spec))
+                            multilingual=self.multilingual, carry=self.carry)
             self._fresh: set[str] = set()  # documents chunked with this run's tools
             self._reached: set[str] = set()  # files with a result (written or not)
             try:

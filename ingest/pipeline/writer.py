@@ -57,21 +57,23 @@ class Writer:
     def __init__(self, store: Store, embedder: Embedder,
                  progress: ProgressCallback = no_progress, group: int = GROUP,
                  space_dir: Path | None = None, multilingual: Encoder | None = None,
-                 carry: Store | None = None, carried: frozenset[Field] = frozenset(),
+                 carry: Store | None = None,
                  doing: str = "the ingest") -> None:
         """Args:
             space_dir: the disk the store writes to, checked before each group (None: remote).
             doing: what a full disk stops, as its message says ("the ingest").
             multilingual: the second encoder (ingest/embed/multilingual.py); the store must
                 have a place for its vectors exactly when it is given.
-            carry, carried: a store whose vectors of the `carried` fields are copied instead of
-                computed (reindex: the encoder of that field did not change).
+            carry: a store whose vectors are copied by chunk id instead of computed, for the
+                fields it embedded alike (`carried_fields`: reindex to another model, a test
+                index copied from the session's).
         """
         self.store = store
         self.space_dir, self.doing = space_dir, doing
         self.embedder = embedder
         self.multilingual = multilingual
-        self.carry, self.carried = carry, carried
+        self.carry = carry
+        self.carried = frozenset() if carry is None else carried_fields(carry.spec, store.spec)
         self.progress = progress
         self.group = group
         self._pending: Group = []
